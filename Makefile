@@ -37,7 +37,7 @@ KEYS_SRCS	= $(filter-out $(MAINS), $(wildcard keyd/*.c))
 NTP_SRCS	= $(filter-out $(MAINS), $(wildcard ntpd/*.c))
 CTL_SRCS	= $(filter-out $(MAINS), $(wildcard ctl/*.c))
 
-obj		= $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBCOMMON	= $(BUILD)/libcommon.a
 LIBKEYS		= $(BUILD)/libkeys.a
@@ -64,9 +64,9 @@ TEST_DATA	= $(patsubst %,$(BUILD)/%,$(KYUAFILES)) \
 
 all: $(PROGS)
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/regress/*/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/regress/*/*.d)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -89,12 +89,16 @@ $(BUILD)/ntpctl: $(call obj,ctl/ntpctl.c) $(LIBCTL) $(LIBNTP) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Test programs link every library so that a module test needs no rule.
-$(BUILD)/regress/%: $(BUILD)/regress/%.o $(ALLLIBS)
+$(BUILD)/regress/%: $(BUILD)/obj/regress/%.o $(ALLLIBS)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALLLIBS) $(LIBS) $(ATF_LIBS)
 $(BUILD)/regress/%: regress/%.sh
 	@mkdir -p $(dir $@)
 	sed -e 's|@BUILD@|$(abspath $(BUILD))|g' $< > $@.tmp
 	chmod 755 $@.tmp && mv $@.tmp $@
+$(BUILD)/regress/lib/%.sh: regress/lib/%.sh
+	@mkdir -p $(dir $@)
+	sed -e 's|@BUILD@|$(abspath $(BUILD))|g' $< > $@
 $(BUILD)/regress/Kyuafile: regress/Kyuafile
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -90,7 +90,11 @@ vlog(int pri, const char *fmt, va_list ap)
 
 	if (pri == LOG_DEBUG && !log_verbose)
 		return;
+	/* fmt is checked at every caller by the format attribute. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+#pragma GCC diagnostic pop
 	now = time(NULL);
 	if (pri == last_pri && strcmp(msg, last_msg) == 0 &&
 	    now - last_time < LOG_REPEAT_WINDOW) {
@@ -126,7 +130,10 @@ vlog_errno(int pri, const char *fmt, va_list ap)
 		logit(pri, "%s", strerror(saved_errno));
 		return;
 	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+#pragma GCC diagnostic pop
 	logit(pri, "%s: %s", buf, strerror(saved_errno));
 	errno = saved_errno;
 }

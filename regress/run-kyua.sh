@@ -11,6 +11,13 @@ case $shared in /*) ;; *) shared=$src/$shared ;; esac
 vectors=$shared/vectors
 [ -d "$vectors" ] || vectors=
 results=$build/kyua-results.db
+if [ "${SEAL_SANITIZER:-0}" = 1 ]; then
+	# libatf-c leaks while listing test cases, and LeakSanitizer's
+	# exit-time scan needs ptrace, which our seccomp filters forbid.
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	export ASAN_OPTIONS UBSAN_OPTIONS
+fi
 rm -f "$results"
 cd "$build/regress" || exit 1
 kyua --config=none -v parallelism=${KYUA_PARALLELISM:-2} \

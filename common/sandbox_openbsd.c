@@ -1,0 +1,320 @@
+/*
+ * Copyright (c) 2026 The sealntp developers.
+ * SPDX-License-Identifier: ISC
+ */
+
+/*
+ * The sandbox interface of sandbox.h on OpenBSD: pledge(2) and unveil(2)
+ * instead of seccomp, chroot and setres[ug]id as on Linux.  Written for
+ * OpenBSD but not compiled by the Linux build: on Linux this file is an
+ * empty translation unit.
+ */
+#ifdef __OpenBSD__
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/*
+ * pledge promises per role.  The parent's children are exec'd, and an
+ * exec'd program starts with the execpromises: NULL leaves them
+ * unrestricted so that a re-spawned keyd can make its own pledge.
+ */
+struct sandbox_pledge {
+	enum sandbox_role	 role;
+	const char		*promises;
+};
+
+static const struct sandbox_pledge sandbox_pledges[] = {
+	/* Sockets it was given, fds over the pipe, the control socket. */
+	{ SANDBOX_ENGINE,	"stdio inet unix recvfd sendfd" },
+	/* Pipes only; secure memory is plain mmap/mprotect/mlock. */
+	{ SANDBOX_KEYD,		"stdio" },
+	/* The clock, the drift file, starting keyd again. */
+	{ SANDBOX_PARENT,	"stdio rpath wpath cpath proc exec settime "
+				"sendfd" },
+};
+
+static void	sandbox_seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+sandbox_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+sandbox_role_name(enum sandbox_role role)
+{
+	switch (role) {
+	case SANDBOX_PARENT:
+		return "parent";
+	case SANDBOX_ENGINE:
+		return "engine";
+	case SANDBOX_KEYD:
+		return "keyd";
+	}
+	return "unknown";
+}
+
+int
+sandbox_lookup_user(const char *user, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+
+	if (user == NULL || *user == '\0') {
+		sandbox_seterr(err, errlen, "no user name given");
+		return -1;
+	}
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (errno == 0 || errno == ENOENT)
+			sandbox_seterr(err, errlen,
+			    "user '%s' does not exist", user);
+		else
+			sandbox_seterr(err, errlen,
+			    "cannot look up user '%s': %s", user,
+			    strerror(errno));
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int
+sandbox_check_emptydir(const char *dir, char *err, size_t errlen)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 saved;
+
+	if (dir == NULL || *dir == '\0') {
+		sandbox_seterr(err, errlen, "no chroot directory given");
+		return -1;
+	}
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT)
+			sandbox_seterr(err, errlen,
+			    "chroot directory '%s' does not exist", dir);
+		else
+			sandbox_seterr(err, errlen,
+			    "chroot directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		sandbox_seterr(err, errlen, "chroot directory '%s' is a "
+		    "symbolic link; give the directory itself", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sandbox_seterr(err, errlen,
+		    "chroot directory '%s' is not a directory", dir);
+		return -1;
+	}
+	if (geteuid() == 0 && st.st_uid != 0) {
+		sandbox_seterr(err, errlen, "chroot directory '%s' is owned "
+		    "by uid %lu, not by root", dir, (unsigned long)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		sandbox_seterr(err, errlen, "chroot directory '%s' is "
+		    "writable by group or others (mode %04o)", dir,
+		    (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		sandbox_seterr(err, errlen, "chroot directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sandbox_seterr(err, errlen, "chroot directory '%s' is not "
+		    "empty (it holds '%s')", dir, de->d_name);
+		closedir(d);
+		return -1;
+	}
+	saved = errno;
+	closedir(d);
+	if (saved != 0) {
+		sandbox_seterr(err, errlen, "chroot directory '%s': %s", dir,
+		    strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_privdrop(uid_t uid, gid_t gid, const char *dir, char *err,
+    size_t errlen)
+{
+	uid_t	ruid, euid, suid;
+	gid_t	rgid, egid, sgid;
+	gid_t	groups[2];
+	int	ngroups;
+
+	if (uid == 0 || gid == 0) {
+		sandbox_seterr(err, errlen, "refusing to drop privileges to "
+		    "uid %lu gid %lu: use an unprivileged user",
+		    (unsigned long)uid, (unsigned long)gid);
+		return -1;
+	}
+	if (dir != NULL) {
+		if (chroot(dir) == -1) {
+			sandbox_seterr(err, errlen, "chroot %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		if (chdir("/") == -1) {
+			sandbox_seterr(err, errlen, "chdir / in %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (setgroups(1, &gid) == -1) {
+		sandbox_seterr(err, errlen, "setgroups %lu: %s",
+		    (unsigned long)gid, strerror(errno));
+		return -1;
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		sandbox_seterr(err, errlen, "setresgid %lu: %s",
+		    (unsigned long)gid, strerror(errno));
+		return -1;
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		sandbox_seterr(err, errlen, "setresuid %lu: %s",
+		    (unsigned long)uid, strerror(errno));
+		return -1;
+	}
+	if (getresuid(&ruid, &euid, &suid) == -1 ||
+	    getresgid(&rgid, &egid, &sgid) == -1) {
+		sandbox_seterr(err, errlen, "getresuid: %s", strerror(errno));
+		return -1;
+	}
+	if (ruid != uid || euid != uid || suid != uid ||
+	    rgid != gid || egid != gid || sgid != gid) {
+		sandbox_seterr(err, errlen, "ids after the drop are not "
+		    "uid %lu gid %lu", (unsigned long)uid, (unsigned long)gid);
+		return -1;
+	}
+	ngroups = getgroups(2, groups);
+	if (ngroups != 1 || groups[0] != gid) {
+		sandbox_seterr(err, errlen, "supplementary groups are not "
+		    "just %lu after the drop", (unsigned long)gid);
+		return -1;
+	}
+	if (setgid(0) != -1 || setuid(0) != -1) {
+		sandbox_seterr(err, errlen,
+		    "could regain root after dropping privileges");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_harden(int nofile, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
+	/*
+	 * No PR_SET_DUMPABLE here: a process that changed its ids is not
+	 * traceable or dumpable by the user anyway (issetugid), and no core
+	 * file is written with RLIMIT_CORE 0.
+	 */
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) == -1) {
+		sandbox_seterr(err, errlen, "setrlimit RLIMIT_CORE: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (nofile > 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			sandbox_seterr(err, errlen, "getrlimit RLIMIT_NOFILE: "
+			    "%s", strerror(errno));
+			return -1;
+		}
+		if (rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > (rlim_t)nofile)
+			rl.rlim_max = (rlim_t)nofile;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			sandbox_seterr(err, errlen, "setrlimit RLIMIT_NOFILE "
+			    "%d: %s", nofile, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+sandbox_enter(enum sandbox_role role, char *err, size_t errlen)
+{
+	const char	*promises = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sandbox_pledges) / sizeof(sandbox_pledges[0]);
+	    i++)
+		if (sandbox_pledges[i].role == role)
+			promises = sandbox_pledges[i].promises;
+	if (promises == NULL) {
+		sandbox_seterr(err, errlen, "unknown sandbox role %d",
+		    (int)role);
+		return -1;
+	}
+
+	/*
+	 * The engine and keyd live in an empty chroot and open nothing:
+	 * hide the whole file system.  The parent keeps its (rpath wpath
+	 * cpath exec) view, since the drift file and the keyd binary are
+	 * configuration it only knows at run time; its caller may unveil
+	 * those paths first and lock with unveil(NULL, NULL) itself.
+	 */
+	if (role != SANDBOX_PARENT) {
+		if (unveil("/", "") == -1) {
+			sandbox_seterr(err, errlen, "unveil: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (unveil(NULL, NULL) == -1) {
+			sandbox_seterr(err, errlen, "unveil lock: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	/* The parent execs keyd, which then pledges for itself. */
+	if (pledge(promises, role == SANDBOX_PARENT ? NULL : "") == -1) {
+		sandbox_seterr(err, errlen, "pledge %s \"%s\": %s",
+		    sandbox_role_name(role), promises, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+#else
+/* ISO C forbids an empty translation unit. */
+typedef int sandbox_openbsd_unused;
+#endif /* __OpenBSD__ */

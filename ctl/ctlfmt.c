@@ -1,0 +1,305 @@
+/*
+ * Copyright (c) 2026 The sealntp developers.
+ * SPDX-License-Identifier: ISC
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctlfmt.h"
+#include "ipc.h"
+
+void
+ctlfmt_init(struct ctlfmt *f, FILE *out, int json)
+{
+	memset(f, 0, sizeof(*f));
+	f->out = out;
+	f->json = json;
+}
+
+static void
+close_array(struct ctlfmt *f)
+{
+	if (f->json && f->in_array) {
+		fprintf(f->out, "]");
+		f->in_array = 0;
+	}
+}
+
+static void
+json_key(struct ctlfmt *f, const char *key)
+{
+	close_array(f);
+	fprintf(f->out, "%s\n  \"%s\": ", f->nkeys++ ? "," : "", key);
+}
+
+void
+ctlfmt_begin(struct ctlfmt *f)
+{
+	if (f->json)
+		fprintf(f->out, "{");
+}
+
+void
+ctlfmt_section(struct ctlfmt *f, const char *name)
+{
+	if (f->json) {
+		json_key(f, name);
+		fprintf(f->out, "[");
+		f->in_array = 1;
+	}
+	f->nitems = 0;
+}
+
+void
+ctlfmt_end(struct ctlfmt *f)
+{
+	if (f->json) {
+		close_array(f);
+		fprintf(f->out, "\n}\n");
+	}
+	fflush(f->out);
+}
+
+/* JSON string: the engine's strings are NUL-terminated and bounded. */
+static void
+json_str(FILE *out, const char *s, size_t max)
+{
+	size_t i;
+
+	fputc('"', out);
+	for (i = 0; i < max && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+const char *
+ctlfmt_sel_name(int sel)
+{
+	switch (sel) {
+	case PEER_SEL_REJECT:
+		return "reject";
+	case PEER_SEL_FALSETICKER:
+		return "falseticker";
+	case PEER_SEL_EXCESS:
+		return "excess";
+	case PEER_SEL_OUTLIER:
+		return "outlier";
+	case PEER_SEL_CANDIDATE:
+		return "candidate";
+	case PEER_SEL_SURVIVOR:
+		return "survivor";
+	case PEER_SEL_SYSPEER:
+		return "sys.peer";
+	default:
+		return "none";
+	}
+}
+
+const char *
+ctlfmt_auth_name(int auth)
+{
+	switch (auth) {
+	case PEER_AUTH_OK:
+		return "ok";
+	case PEER_AUTH_BAD:
+		return "bad";
+	case PEER_AUTH_PENDING:
+		return "pending";
+	default:
+		return "none";
+	}
+}
+
+void
+ctlfmt_refid(uint32_t refid, int stratum, char *buf, size_t len)
+{
+	char s[5];
+	int i;
+
+	if (stratum <= 1) {
+		/* A kiss code or reference clock name: printable ASCII. */
+		for (i = 0; i < 4; i++) {
+			s[i] = (char)(refid >> (24 - 8 * i));
+			if (s[i] != '\0' && !isprint((unsigned char)s[i]))
+				s[i] = '?';
+		}
+		s[4] = '\0';
+		snprintf(buf, len, "%s", s);
+	} else
+		snprintf(buf, len, "%u.%u.%u.%u", refid >> 24,
+		    (refid >> 16) & 0xff, (refid >> 8) & 0xff, refid & 0xff);
+}
+
+static void
+fmt_status(struct ctlfmt *f, const struct ctl_status *st)
+{
+	char refid[32];
+
+	ctlfmt_refid(st->refid, st->stratum, refid, sizeof(refid));
+	if (f->json) {
+		json_key(f, "status");
+		fprintf(f->out, "{\"synced\": %s, \"stratum\": %u, "
+		    "\"leap\": %u, \"refid\": ", st->synced ? "true" : "false",
+		    st->stratum, st->leap);
+		json_str(f->out, refid, sizeof(refid));
+		fprintf(f->out, ", \"system_peer\": ");
+		json_str(f->out, st->syspeer, sizeof(st->syspeer));
+		fprintf(f->out, ", \"offset\": %.9f, \"frequency_ppm\": %.3f, "
+		    "\"jitter\": %.9f, \"root_delay\": %.6f, "
+		    "\"root_dispersion\": %.6f, \"poll\": %d, "
+		    "\"precision\": %d, \"clock_adjustment\": %s, "
+		    "\"last_clock_action\": ", st->offset, st->freq_ppm,
+		    st->jitter, st->rootdelay, st->rootdisp, st->poll,
+		    st->precision, st->noclock ? "false" : "true");
+		json_str(f->out, st->clock_action, sizeof(st->clock_action));
+		fprintf(f->out, ", \"uptime\": %.0f, \"keyd\": {\"crypto\": %s, "
+		    "\"served\": %llu, \"refused\": %llu}}", st->uptime,
+		    st->keyd_crypto ? "true" : "false",
+		    (unsigned long long)st->keyd_served,
+		    (unsigned long long)st->keyd_refused);
+		return;
+	}
+	if (st->synced)
+		fprintf(f->out, "status:      synchronised to %s, stratum %u\n",
+		    st->syspeer, st->stratum);
+	else if (st->stratum < 16)
+		fprintf(f->out, "status:      unsynchronised, serving local "
+		    "stratum %u\n", st->stratum);
+	else
+		fprintf(f->out, "status:      unsynchronised\n");
+	fprintf(f->out, "offset:      %+.6f s, jitter %.6f s\n", st->offset,
+	    st->jitter);
+	fprintf(f->out, "frequency:   %+.3f ppm\n", st->freq_ppm);
+	fprintf(f->out, "clock:       %s; last action: %s\n",
+	    st->noclock ? "left alone (-x)" : "disciplined", st->clock_action);
+	fprintf(f->out, "poll:        %d s, precision 2^%d s\n",
+	    st->poll >= 0 && st->poll < 31 ? 1 << st->poll : 0, st->precision);
+	fprintf(f->out, "root:        delay %.6f s, dispersion %.6f s, "
+	    "refid %s\n", st->rootdelay, st->rootdisp, refid);
+	fprintf(f->out, "keyd:        crypto %s, requests served %llu, "
+	    "refused %llu\n", st->keyd_crypto ? "on" : "off",
+	    (unsigned long long)st->keyd_served,
+	    (unsigned long long)st->keyd_refused);
+	fprintf(f->out, "uptime:      %.0f s\n", st->uptime);
+}
+
+static void
+fmt_peer(struct ctlfmt *f, const struct ctl_peer *p)
+{
+	char refid[32];
+	int poll = p->poll >= 0 && p->poll < 31 ? 1 << p->poll : 0;
+
+	ctlfmt_refid(p->refid, p->stratum, refid, sizeof(refid));
+	if (f->json) {
+		fprintf(f->out, "%s\n    {\"id\": %u, \"name\": ",
+		    f->nitems ? "," : "", p->id);
+		json_str(f->out, p->name, sizeof(p->name));
+		fprintf(f->out, ", \"address\": ");
+		json_str(f->out, p->addr, sizeof(p->addr));
+		fprintf(f->out, ", \"stratum\": %u, \"refid\": ", p->stratum);
+		json_str(f->out, refid, sizeof(refid));
+		fprintf(f->out, ", \"reach\": %u, \"poll\": %d, "
+		    "\"offset\": %.9f, \"delay\": %.9f, \"jitter\": %.9f, "
+		    "\"dispersion\": %.9f, \"selection\": \"%s\", "
+		    "\"auth\": \"%s\", \"auth_reason\": ", p->reach, poll,
+		    p->offset, p->delay, p->jitter, p->disp,
+		    ctlfmt_sel_name(p->sel), ctlfmt_auth_name(p->auth));
+		json_str(f->out, p->auth_reason, sizeof(p->auth_reason));
+		fprintf(f->out, ", \"last_response_age\": %.1f, "
+		    "\"sent\": %llu, \"received\": %llu}", p->last_rx_age,
+		    (unsigned long long)p->sent, (unsigned long long)p->rcvd);
+		f->nitems++;
+		return;
+	}
+	if (f->nitems++ == 0)
+		fprintf(f->out, "%-4s %-24s %-15s %2s %4s %5s %11s %10s %10s "
+		    "%-11s %s\n", "id", "remote", "refid", "st", "rch", "poll",
+		    "offset", "delay", "jitter", "state", "auth");
+	fprintf(f->out, "%-4u %-24.24s %-15.15s %2u %4o %5d %+11.6f %10.6f "
+	    "%10.6f %-11s %s%s%s\n", p->id, p->addr, refid, p->stratum,
+	    p->reach, poll, p->offset, p->delay, p->jitter,
+	    ctlfmt_sel_name(p->sel), ctlfmt_auth_name(p->auth),
+	    p->auth_reason[0] ? ": " : "", p->auth_reason);
+}
+
+#define CNT(x)	{ #x, offsetof(struct ctl_counters, x) }
+static const struct {
+	const char	*name;
+	size_t		 off;
+} cnt_fields[] = {
+	CNT(rx), CNT(tx), CNT(tx_errors), CNT(rx_short), CNT(rx_badversion),
+	CNT(rx_badmode), CNT(rx_badext), CNT(rx_badmac), CNT(rx_mode6),
+	CNT(rx_mode7), CNT(rx_restricted), CNT(rx_ratelimited), CNT(kod_sent),
+	CNT(rx_unexpected), CNT(rx_bogus), CNT(server_replies),
+	CNT(ctl_requests),
+};
+
+static void
+fmt_counters(struct ctlfmt *f, const struct ctl_counters *c)
+{
+	uint64_t v;
+	size_t i;
+
+	if (f->json) {
+		json_key(f, "counters");
+		fprintf(f->out, "{");
+	}
+	for (i = 0; i < sizeof(cnt_fields) / sizeof(cnt_fields[0]); i++) {
+		memcpy(&v, (const char *)c + cnt_fields[i].off, sizeof(v));
+		if (f->json)
+			fprintf(f->out, "%s\"%s\": %llu", i ? ", " : "",
+			    cnt_fields[i].name, (unsigned long long)v);
+		else
+			fprintf(f->out, "%-16s %llu\n", cnt_fields[i].name,
+			    (unsigned long long)v);
+	}
+	if (f->json)
+		fprintf(f->out, "}");
+}
+
+int
+ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
+{
+	struct ctl_status st;
+	struct ctl_peer p;
+	struct ctl_counters c;
+
+	switch (type) {
+	case IMSG_CTL_STATUS:
+		if (len != sizeof(st))
+			return -1;
+		memcpy(&st, data, sizeof(st));
+		st.syspeer[sizeof(st.syspeer) - 1] = '\0';
+		st.clock_action[sizeof(st.clock_action) - 1] = '\0';
+		fmt_status(f, &st);
+		return 0;
+	case IMSG_CTL_PEER:
+		if (len != sizeof(p))
+			return -1;
+		memcpy(&p, data, sizeof(p));
+		p.name[sizeof(p.name) - 1] = '\0';
+		p.addr[sizeof(p.addr) - 1] = '\0';
+		p.auth_reason[sizeof(p.auth_reason) - 1] = '\0';
+		fmt_peer(f, &p);
+		return 0;
+	case IMSG_CTL_COUNTERS:
+		if (len != sizeof(c))
+			return -1;
+		memcpy(&c, data, sizeof(c));
+		fmt_counters(f, &c);
+		return 0;
+	default:
+		return -1;
+	}
+}

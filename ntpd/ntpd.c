@@ -1,0 +1,966 @@
+/*
+ * Copyright (c) 2026 The sealntp developers.
+ * SPDX-License-Identifier: ISC
+ */
+
+/*
+ * The parent process.  It is the only one that keeps root: it reads the
+ * configuration, resolves names, opens the sockets, starts keyd and the
+ * engine with fork+exec, hands them what they need, enters its own
+ * sandbox and from then on only applies bounded clock requests from the
+ * engine.  If a child dies, everything stops (fail closed).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clockadj.h"
+#include "config.h"
+#include "engine.h"
+#include "imsg.h"
+#include "ipc.h"
+#include "log.h"
+#include "sandbox.h"
+#include "secmem.h"
+
+#define NTPD_CONF	"/etc/ntp.conf"
+#define CHILD_TERM_WAIT	2000	/* ms a child gets to exit on SIGTERM */
+
+struct child {
+	const char	*name;
+	pid_t		 pid;
+	struct imsgbuf	 ibuf;
+	int		 open;
+};
+
+static struct child	 engine = { .name = "engine", .pid = -1 };
+static struct child	 keyd = { .name = "keyd", .pid = -1 };
+static volatile sig_atomic_t got_sigchld, got_sigterm, got_sighup;
+static int		 sigpipe_fd[2] = { -1, -1 };
+static int		 noclock, debug, verbose, insecure;
+static struct ntpd_conf	 conf;
+static char		 conffile[PATH_MAX] = NTPD_CONF;
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ntpd [-dnvx] [-f file] [-U]\n"
+	    "  -d       stay in the foreground, log to stderr\n"
+	    "  -f file  configuration file (default %s)\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -v       verbose logging (repeat for more)\n"
+	    "  -x       never touch the system clock: log and show what\n"
+	    "           would have been done\n"
+	    "  -U       development only: run the children without chroot\n"
+	    "           and user change when not started as root (loud)\n",
+	    NTPD_CONF);
+	exit(2);
+}
+
+static void
+sighdlr(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	switch (sig) {
+	case SIGCHLD:
+		got_sigchld = 1;
+		break;
+	case SIGTERM:
+	case SIGINT:
+		got_sigterm = 1;
+		break;
+	case SIGHUP:
+		got_sighup = 1;
+		break;
+	}
+	/* Wake the poll loop. */
+	(void)!write(sigpipe_fd[1], &c, 1);
+	errno = saved;
+}
+
+/* Path of our own executable; the engine is this file, keyd sits beside. */
+static void
+self_paths(char *self, size_t selflen, char *keydpath, size_t keydlen)
+{
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, selflen - 1);
+	if (n <= 0)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	strlcpy(keydpath, self, keydlen);
+	if ((slash = strrchr(keydpath, '/')) == NULL)
+		fatalx("odd executable path %s", self);
+	slash[1] = '\0';
+	if (strlcat(keydpath, "ntp-keyd", keydlen) >= keydlen)
+		fatalx("executable path too long");
+}
+
+/*
+ * fork+exec a child with fd 3 = its pipe to us and fd 4 = the
+ * engine<->keyd pipe.  The child starts from a fresh address space.
+ */
+static pid_t
+start_child(const char *path, char *const argv[], int fd3, int fd4)
+{
+	pid_t pid;
+	int a, b;
+
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		return pid;
+	}
+	/* Move both above 4 first so that dup2 cannot clobber either. */
+	if ((a = fcntl(fd3, F_DUPFD, 10)) == -1 ||
+	    (b = fcntl(fd4, F_DUPFD, 10)) == -1)
+		_exit(127);
+	if (dup2(a, IPC_FD_PARENT) == -1 || dup2(b, IPC_FD_PEER) == -1)
+		_exit(127);
+	closefrom(IPC_FD_PEER + 1);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	execv(path, argv);
+	fprintf(stderr, "ntpd: exec %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static int
+open_udp(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd, on = 1;
+
+	if ((fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Kernel receive timestamps: the server's T2 as early as possible. */
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1)
+		log_warn("SO_TIMESTAMPNS");
+	if (bind(fd, sa, salen) == -1)
+		goto fail;
+	return fd;
+fail:
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+static void
+addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN], port[8];
+
+	if (getnameinfo(sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+	    host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		strlcpy(buf, "?", len);
+	else if (sa->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", host, port);
+	else
+		snprintf(buf, len, "%s:%s", host, port);
+}
+
+static void
+send_sockets(void)
+{
+	struct ipc_socket s;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	char txt[IPC_ADDRSTRLEN];
+	size_t i;
+	int fd, nopen = 0;
+
+	for (i = 0; i < conf.nlisten || (i < 2 && conf.nlisten == 0); i++) {
+		memset(&s, 0, sizeof(s));
+		if (conf.nlisten == 0 || conf.listen[i].af == AF_INET) {
+			/* Default: wildcard v4 first, then v6. */
+			if (conf.nlisten == 0 && i == 1)
+				goto v6;
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons(conf.port);
+			if (conf.nlisten > 0)
+				sin.sin_addr = conf.listen[i].u.v4;
+			memcpy(&s.local, &sin, sizeof(sin));
+			s.locallen = sizeof(sin);
+		} else {
+v6:
+			memset(&sin6, 0, sizeof(sin6));
+			sin6.sin6_family = AF_INET6;
+			sin6.sin6_port = htons(conf.port);
+			if (conf.nlisten > 0)
+				sin6.sin6_addr = conf.listen[i].u.v6;
+			memcpy(&s.local, &sin6, sizeof(sin6));
+			s.locallen = sizeof(sin6);
+		}
+		addr_text((struct sockaddr *)&s.local, txt, sizeof(txt));
+		if ((fd = open_udp((struct sockaddr *)&s.local,
+		    s.locallen)) == -1) {
+			/* A host without IPv6 still serves on IPv4. */
+			if (conf.nlisten == 0 && i == 1 &&
+			    errno == EAFNOSUPPORT)
+				continue;
+			fatal("cannot listen on %s", txt);
+		}
+		log_debug("listening on %s", txt);
+		if (imsg_compose(&engine.ibuf, IMSG_SOCKET_NTP, 0, 0, fd,
+		    &s, sizeof(s)) == -1)
+			fatal("imsg_compose");
+		nopen++;
+	}
+	if (nopen == 0)
+		fatalx("no NTP socket could be opened");
+}
+
+static int
+open_control(const char *path)
+{
+	struct sockaddr_un sun;
+	char dir[sizeof(sun.sun_path)], *slash;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		fatalx("control socket path too long: %s", path);
+	strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			fatal("mkdir %s", dir);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	/* A daemon already answering there is a second instance. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		fatalx("another ntpd is running (control socket %s answers)",
+		    path);
+	close(fd);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fatal("socket");
+	if (unlink(path) == -1 && errno != ENOENT)
+		fatal("unlink %s", path);
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fatal("bind %s", path);
+	umask(old);
+	/* Read-only status for the administrator's group, like ntpq's. */
+	if (chmod(path, 0660) == -1)
+		fatal("chmod %s", path);
+	if (listen(fd, 16) == -1)
+		fatal("listen %s", path);
+	return fd;
+}
+
+static uint32_t
+resolve_peers(void)
+{
+	struct addrinfo hints, *res, *ai;
+	struct ipc_conf_peer p;
+	char port[8], txt[IPC_ADDRSTRLEN];
+	uint32_t id = 0;
+	size_t i;
+	int e, n;
+
+	for (i = 0; i < conf.npeers; i++) {
+		const struct conf_peer *cp = &conf.peers[i];
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = cp->family;
+		hints.ai_socktype = SOCK_DGRAM;
+		hints.ai_flags = AI_ADDRCONFIG;
+		snprintf(port, sizeof(port), "%u", cp->port);
+		if ((e = getaddrinfo(cp->host, port, &hints, &res)) != 0) {
+			log_warnx("%s:%u: cannot resolve %s: %s", conffile,
+			    cp->line, cp->host, gai_strerror(e));
+			continue;
+		}
+		n = 0;
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (ai->ai_addrlen > sizeof(p.addr))
+				continue;
+			memset(&p, 0, sizeof(p));
+			p.id = ++id;
+			p.kind = (int32_t)cp->mode;
+			p.flags = (uint32_t)cp->flags;
+			p.minpoll = cp->minpoll;
+			p.maxpoll = cp->maxpoll;
+			p.version = cp->version;
+			memcpy(&p.addr, ai->ai_addr, ai->ai_addrlen);
+			p.addrlen = ai->ai_addrlen;
+			strlcpy(p.name, cp->host, sizeof(p.name));
+			strlcpy(p.ident, cp->ident, sizeof(p.ident));
+			addr_text(ai->ai_addr, txt, sizeof(txt));
+			log_debug("peer %u: %s %s", p.id, cp->host, txt);
+			if (imsg_compose(&engine.ibuf, IMSG_CONF_PEER, 0, 0, -1,
+			    &p, sizeof(p)) == -1)
+				fatal("imsg_compose");
+			/* server and peer take the first address; pool up to 4 */
+			if (cp->mode != CONF_MODE_POOL || ++n >= 4)
+				break;
+		}
+		freeaddrinfo(res);
+	}
+	return id;
+}
+
+static void
+conf_addr_to_ss(const struct conf_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->u.v4;
+	} else if (a->af == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->u.v6;
+	}
+}
+
+static void
+send_engine_conf(double drift, int have_drift, int ctlfd)
+{
+	struct ipc_conf_main m;
+	struct ipc_conf_restrict r;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.flags = (noclock ? IPC_F_NOCLOCK : 0) | (debug ? IPC_F_DEBUG : 0);
+	m.local_stratum = conf.local_stratum;
+	m.port = conf.port;
+	m.drift_ppm = drift;
+	m.have_drift = have_drift;
+	m.verbose = verbose;
+	if (imsg_compose(&engine.ibuf, IMSG_CONF_MAIN, 0, 0, -1, &m,
+	    sizeof(m)) == -1)
+		fatal("imsg_compose");
+	for (i = 0; i < conf.nrestricts; i++) {
+		const struct conf_restrict *cr = &conf.restricts[i];
+
+		memset(&r, 0, sizeof(r));
+		r.is_default = cr->isdefault;
+		r.family = cr->family;
+		r.flags = cr->flags;
+		if (!cr->isdefault) {
+			conf_addr_to_ss(&cr->addr, &r.addr);
+			conf_addr_to_ss(&cr->mask, &r.mask);
+		}
+		if (imsg_compose(&engine.ibuf, IMSG_CONF_RESTRICT, 0, 0, -1,
+		    &r, sizeof(r)) == -1)
+			fatal("imsg_compose");
+	}
+	resolve_peers();
+	send_sockets();
+	if (imsg_compose(&engine.ibuf, IMSG_SOCKET_CTL, 0, 0, ctlfd,
+	    NULL, 0) == -1)
+		fatal("imsg_compose");
+	if (imsg_compose(&engine.ibuf, IMSG_CONF_END, 0, 0, -1, NULL, 0) ==
+	    -1)
+		fatal("imsg_compose");
+	if (imsgbuf_flush(&engine.ibuf) == -1)
+		fatal("sending configuration to the engine");
+}
+
+static void
+send_keyd_conf(void)
+{
+	struct ipc_keyd_conf *k;
+
+	/* The password travels in locked memory and is wiped after use. */
+	if ((k = secmem_alloc(sizeof(*k))) == NULL)
+		fatalx("secure memory");
+	memset(k, 0, sizeof(*k));
+	k->enabled = conf.crypto.enabled;
+	strlcpy(k->keysdir, conf.keysdir, sizeof(k->keysdir));
+	strlcpy(k->host, conf.crypto.host, sizeof(k->host));
+	strlcpy(k->ident, conf.crypto.ident, sizeof(k->ident));
+	strlcpy(k->digest, conf.crypto.digest, sizeof(k->digest));
+	if (conf.crypto.pw_set)
+		strlcpy(k->pw, conf.crypto.pw, sizeof(k->pw));
+	if (imsg_compose(&keyd.ibuf, IMSG_KEYD_CONF, 0, 0, -1, k,
+	    sizeof(*k)) == -1)
+		fatal("imsg_compose");
+	secmem_free(k);
+	if (imsg_compose(&keyd.ibuf, IMSG_KEYD_CONF_END, 0, 0, -1, NULL, 0)
+	    == -1)
+		fatal("imsg_compose");
+	if (imsgbuf_flush(&keyd.ibuf) == -1)
+		fatal("sending configuration to keyd");
+	/* We hold no copy of the password from here on. */
+	secmem_wipe(conf.crypto.pw, sizeof(conf.crypto.pw));
+}
+
+static const char *
+signame(int sig)
+{
+	switch (sig) {
+	case SIGSYS:
+		return "SIGSYS: seccomp violation";
+	case SIGKILL:
+		return "SIGKILL";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGTERM:
+		return "SIGTERM";
+	default:
+		return strsignal(sig);
+	}
+}
+
+static void
+describe_exit(const struct child *c, int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "%s (pid %d) killed by signal %d (%s)",
+		    c->name, (int)c->pid, WTERMSIG(status),
+		    signame(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "%s (pid %d) exited with status %d",
+		    c->name, (int)c->pid, WEXITSTATUS(status));
+	else
+		snprintf(buf, len, "%s (pid %d) stopped", c->name,
+		    (int)c->pid);
+}
+
+/*
+ * Returns the child that died, or NULL.  When one child goes, the other
+ * often follows within moments (keyd leaves when the engine's pipe
+ * closes); wait briefly and report the one that died first and worst.
+ */
+static struct child *
+reap(int *statusp)
+{
+	struct child *first = NULL, *c;
+	pid_t pid;
+	int status, i;
+
+	for (i = 0; i < 20; i++) {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			c = pid == engine.pid ? &engine :
+			    pid == keyd.pid ? &keyd : NULL;
+			if (c == NULL)
+				continue;
+			/* A signal death outranks a plain exit. */
+			if (first == NULL || (WIFSIGNALED(status) &&
+			    !WIFSIGNALED(*statusp))) {
+				if (first != NULL) {
+					log_warnx("%s (pid %d) exited too",
+					    first->name, (int)first->pid);
+					first->pid = -1;
+				}
+				first = c;
+				*statusp = status;
+			} else {
+				log_warnx("%s (pid %d) exited too", c->name,
+				    (int)c->pid);
+				c->pid = -1;
+			}
+		}
+		if (first == NULL)
+			return NULL;
+		poll(NULL, 0, 10);
+	}
+	return first;
+}
+
+static void
+stop_children(void)
+{
+	struct child *cs[2] = { &engine, &keyd };
+	struct timespec t0, now;
+	int i, alive, status;
+
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0)
+			kill(cs[i]->pid, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		alive = 0;
+		for (i = 0; i < 2; i++) {
+			if (cs[i]->pid <= 0)
+				continue;
+			if (waitpid(cs[i]->pid, &status, WNOHANG) ==
+			    cs[i]->pid)
+				cs[i]->pid = -1;
+			else
+				alive++;
+		}
+		if (alive == 0)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000 > CHILD_TERM_WAIT)
+			break;
+		poll(NULL, 0, 20);
+	}
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0) {
+			log_warnx("%s did not stop, killing it", cs[i]->name);
+			kill(cs[i]->pid, SIGKILL);
+			waitpid(cs[i]->pid, &status, 0);
+			cs[i]->pid = -1;
+		}
+}
+
+static __attribute__((noreturn)) void shutdown_all(int);
+
+/*
+ * A child's pipe closed: it is dying or dead.  Wait a little for it so
+ * that the log says how it died, then take everything down.
+ */
+static __attribute__((noreturn)) void
+child_gone(struct child *c)
+{
+	char buf[200];
+	int i, status;
+
+	for (i = 0; i < 100; i++) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			describe_exit(c, status, buf, sizeof(buf));
+			c->pid = -1;
+			log_warnx("%s; shutting down", buf);
+			shutdown_all(1);
+		}
+		poll(NULL, 0, 10);
+	}
+	log_warnx("%s (pid %d) closed its pipe; shutting down", c->name,
+	    (int)c->pid);
+	shutdown_all(1);
+}
+
+static __attribute__((noreturn)) void
+shutdown_all(int status)
+{
+	stop_children();
+	if (conf.controlsocket[0] != '\0')
+		unlink(conf.controlsocket);
+	log_info("%s", status == 0 ? "terminating" : "terminating on error");
+	exit(status);
+}
+
+/* Engine requests: the only thing the parent does once running. */
+static void
+dispatch_engine(void)
+{
+	struct imsg imsg;
+	struct ipc_clock c;
+	struct ipc_clock_done done;
+	struct ipc_synced s;
+	char why[160], what[160];
+	ssize_t n;
+
+	if ((n = imsgbuf_read(&engine.ibuf)) == -1 && errno != EAGAIN)
+		fatal("engine pipe");
+	if (n == 0)
+		child_gone(&engine);
+	for (;;) {
+		if ((n = imsg_get(&engine.ibuf, &imsg)) == -1) {
+			log_warnx("engine pipe: bad message");
+			shutdown_all(1);
+		}
+		if (n == 0)
+			break;
+		if (imsg.fd != -1)
+			close(imsg.fd);
+		switch (imsg.hdr.type) {
+		case IMSG_ADJ_OFFSET:
+		case IMSG_ADJ_FREQ:
+		case IMSG_STEP:
+		case IMSG_WRITE_DRIFT:
+			if (imsg_get_data(&imsg, &c, sizeof(c)) == -1 ||
+			    clockadj_validate(imsg.hdr.type, c.value, why,
+			    sizeof(why)) == -1) {
+				log_warnx("engine sent an invalid %s: %s",
+				    ipc_type_name(imsg.hdr.type),
+				    imsg.datalen == sizeof(c) ? why :
+				    "bad length");
+				shutdown_all(1);
+			}
+			memset(&done, 0, sizeof(done));
+			done.request = imsg.hdr.type;
+			if (imsg.hdr.type == IMSG_WRITE_DRIFT) {
+				if (conf.driftfile[0] != '\0' &&
+				    clockadj_write_drift(conf.driftfile,
+				    c.value) == -1) {
+					done.error = errno;
+					log_warn("write %s", conf.driftfile);
+				} else
+					done.applied = 1;
+			} else if (clockadj_apply(imsg.hdr.type, c.value,
+			    noclock, what, sizeof(what)) == -1) {
+				done.error = errno;
+				log_warn("%s", what);
+			} else {
+				done.applied = !noclock;
+				if (imsg.hdr.type == IMSG_STEP)
+					log_info("%s", what);
+				else
+					log_debug("%s", what);
+			}
+			if (imsg_compose(&engine.ibuf, IMSG_CLOCK_DONE, 0, 0,
+			    -1, &done, sizeof(done)) == -1)
+				fatal("imsg_compose");
+			break;
+		case IMSG_SYNCED:
+			if (imsg_get_data(&imsg, &s, sizeof(s)) == -1) {
+				log_warnx("engine sent a bad SYNCED");
+				shutdown_all(1);
+			}
+			log_info("clock is %s", s.synced ? "synchronised" :
+			    "unsynchronised");
+			break;
+		default:
+			log_warnx("engine sent unexpected message %s",
+			    ipc_type_name(imsg.hdr.type));
+			shutdown_all(1);
+		}
+		imsg_free(&imsg);
+	}
+}
+
+/* keyd never talks to the parent once it is ready. */
+static void
+dispatch_keyd(void)
+{
+	struct imsg imsg;
+	ssize_t n;
+
+	if ((n = imsgbuf_read(&keyd.ibuf)) == -1 && errno != EAGAIN)
+		fatal("keyd pipe");
+	if (n == 0)
+		child_gone(&keyd);
+	if ((n = imsg_get(&keyd.ibuf, &imsg)) != 0) {
+		if (n > 0) {
+			log_warnx("keyd sent unexpected message %s",
+			    ipc_type_name(imsg.hdr.type));
+			imsg_free(&imsg);
+		} else
+			log_warnx("keyd pipe: bad message");
+		shutdown_all(1);
+	}
+}
+
+/* Wait for keyd to load its keys: its verdict decides whether we run. */
+static void
+wait_keyd_ready(void)
+{
+	struct imsg imsg;
+	struct ipc_error e;
+	struct pollfd pfd;
+	ssize_t n;
+	int status;
+
+	for (;;) {
+		if ((n = imsg_get(&keyd.ibuf, &imsg)) == -1)
+			fatalx("keyd pipe: bad message");
+		if (n > 0)
+			break;
+		pfd.fd = keyd.ibuf.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
+			fatal("poll");
+		if (got_sigchld && reap(&status) != NULL) {
+			char buf[200];
+
+			describe_exit(&keyd, status, buf, sizeof(buf));
+			keyd.pid = -1;
+			log_warnx("%s during start-up", buf);
+			shutdown_all(1);
+		}
+		if (got_sigterm)
+			shutdown_all(0);
+		if ((n = imsgbuf_read(&keyd.ibuf)) == -1 && errno != EAGAIN)
+			fatal("keyd pipe");
+		if (n == 0)
+			child_gone(&keyd);
+	}
+	switch (imsg.hdr.type) {
+	case IMSG_KEYD_READY:
+		if (imsg_expect_len(&imsg, 0) == -1)
+			fatalx("keyd: bad READY");
+		break;
+	case IMSG_KEYD_FAILED:
+		if (imsg_get_data(&imsg, &e, sizeof(e)) == -1)
+			fatalx("keyd: bad FAILED");
+		e.msg[sizeof(e.msg) - 1] = '\0';
+		log_warnx("%s", e.msg);
+		imsg_free(&imsg);
+		shutdown_all(1);
+	default:
+		fatalx("keyd sent %s during start-up",
+		    ipc_type_name(imsg.hdr.type));
+	}
+	imsg_free(&imsg);
+}
+
+static void
+check_user(const char *user, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (sandbox_lookup_user(user, &uid, &gid, err, errlen) == -1)
+		fatalx("%s (create it, e.g. with etc/create-users.sh, or "
+		    "name another with the 'user'/'keyd user' directive)",
+		    err);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char self[PATH_MAX], keydpath[PATH_MAX], err[512], vflag[8];
+	char *eargv[16], *kargv[16];
+	struct pollfd pfd[3];
+	struct child *dead;
+	struct sigaction sa;
+	double drift = 0;
+	int ch, checkonly = 0, have_drift = 0, ctlfd, status, i;
+	int pe[2], pk[2], ek[2];
+
+	if (argc > 1 && strcmp(argv[1], "-E") == 0)
+		return engine_main(argc - 1, argv + 1);
+
+	while ((ch = getopt(argc, argv, "df:nvxU")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			if (strlcpy(conffile, optarg, sizeof(conffile)) >=
+			    sizeof(conffile)) {
+				fprintf(stderr, "ntpd: -f: path too long\n");
+				exit(2);
+			}
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'x':
+			noclock = 1;
+			break;
+		case 'U':
+			insecure = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, verbose, LOG_DAEMON);
+	log_procinit("ntpd");
+	conf_init(&conf);
+	if (conf_parse_file(conffile, &conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ntpd: %s\n", err);
+		exit(1);
+	}
+	if (checkonly) {
+		if (verbose)
+			conf_print(stdout, &conf);
+		fprintf(stderr, "ntpd: configuration OK\n");
+		conf_free(&conf);
+		exit(0);
+	}
+	if (secmem_init() == -1)
+		fatalx("libsodium initialisation failed");
+
+	if (geteuid() != 0 && !insecure)
+		fatalx("need root privileges (or -U for a development run)");
+	if (insecure)
+		log_warnx("*** -U: children run WITHOUT chroot and user "
+		    "change; never use this in production ***");
+	else {
+		check_user(conf.user, err, sizeof(err));
+		check_user(conf.keyd_user, err, sizeof(err));
+		if (strcmp(conf.user, conf.keyd_user) == 0)
+			fatalx("engine and keyd must run as different users "
+			    "(both are '%s')", conf.user);
+		if (mkdir(conf.chroot, 0755) == -1 && errno != EEXIST)
+			fatal("mkdir %s", conf.chroot);
+		if (sandbox_check_emptydir(conf.chroot, err, sizeof(err)) ==
+		    -1)
+			fatalx("chroot directory: %s", err);
+	}
+
+	if (conf.driftfile[0] != '\0') {
+		if (clockadj_read_drift(conf.driftfile, &drift, err,
+		    sizeof(err)) == 0)
+			have_drift = 1;
+		else if (errno != ENOENT)
+			log_warnx("ignoring drift file: %s", err);
+	}
+
+	log_init(debug, verbose, LOG_DAEMON);
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	log_info("sealntp starting%s", noclock ?
+	    " (clock adjustment off: -x)" : "");
+
+	ctlfd = open_control(conf.controlsocket);
+
+	if (pipe2(sigpipe_fd, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe2");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sighdlr;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pe) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pk) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ek) == -1)
+		fatal("socketpair");
+
+	self_paths(self, sizeof(self), keydpath, sizeof(keydpath));
+	snprintf(vflag, sizeof(vflag), "-%.*s", verbose > 4 ? 4 : verbose,
+	    "vvvv");
+	i = 0;
+	eargv[i++] = (char *)"ntpd: engine";
+	eargv[i++] = (char *)"-E";
+	eargv[i++] = (char *)"-u";
+	eargv[i++] = conf.user;
+	eargv[i++] = (char *)"-r";
+	eargv[i++] = conf.chroot;
+	if (debug)
+		eargv[i++] = (char *)"-d";
+	if (verbose)
+		eargv[i++] = vflag;
+	if (insecure)
+		eargv[i++] = (char *)"-U";
+	eargv[i] = NULL;
+	i = 0;
+	kargv[i++] = (char *)"ntp-keyd";
+	kargv[i++] = (char *)"-u";
+	kargv[i++] = conf.keyd_user;
+	kargv[i++] = (char *)"-r";
+	kargv[i++] = conf.chroot;
+	if (debug)
+		kargv[i++] = (char *)"-d";
+	if (verbose)
+		kargv[i++] = vflag;
+	if (insecure)
+		kargv[i++] = (char *)"-U";
+	kargv[i] = NULL;
+
+	keyd.pid = start_child(keydpath, kargv, pk[1], ek[1]);
+	engine.pid = start_child(self, eargv, pe[1], ek[0]);
+	close(pk[1]);
+	close(pe[1]);
+	close(ek[0]);
+	close(ek[1]);
+	if (imsgbuf_init(&engine.ibuf, pe[0], 0) == -1 ||
+	    imsgbuf_init(&keyd.ibuf, pk[0], IMSGF_SECURE) == -1)
+		fatal("imsgbuf_init");
+	engine.open = keyd.open = 1;
+
+	send_keyd_conf();
+	wait_keyd_ready();
+	send_engine_conf(drift, have_drift, ctlfd);
+	close(ctlfd);
+
+	if (sandbox_harden(64, err, sizeof(err)) == -1 ||
+	    sandbox_enter(SANDBOX_PARENT, err, sizeof(err)) == -1) {
+		log_warnx("parent sandbox: %s", err);
+		shutdown_all(1);
+	}
+	log_debug("parent sandboxed; engine pid %d, keyd pid %d",
+	    (int)engine.pid, (int)keyd.pid);
+
+	for (;;) {
+		pfd[0].fd = sigpipe_fd[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = engine.ibuf.fd;
+		pfd[1].events = POLLIN |
+		    (imsgbuf_queuelen(&engine.ibuf) > 0 ? POLLOUT : 0);
+		pfd[2].fd = keyd.ibuf.fd;
+		pfd[2].events = POLLIN;
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents & POLLIN) {
+			char buf[16];
+
+			while (read(sigpipe_fd[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		if (got_sigchld) {
+			got_sigchld = 0;
+			if ((dead = reap(&status)) != NULL) {
+				describe_exit(dead, status, err, sizeof(err));
+				dead->pid = -1;
+				log_warnx("%s; shutting down", err);
+				shutdown_all(1);
+			}
+		}
+		if (got_sigterm)
+			shutdown_all(0);
+		if (got_sighup) {
+			got_sighup = 0;
+			log_warnx("SIGHUP: key reload is not implemented yet; "
+			    "restart ntpd to use new keys");
+		}
+		if (pfd[1].revents & POLLOUT &&
+		    imsgbuf_write(&engine.ibuf) == -1)
+			fatal("engine pipe write");
+		if (pfd[1].revents & (POLLIN | POLLHUP))
+			dispatch_engine();
+		if (pfd[2].revents & (POLLIN | POLLHUP))
+			dispatch_keyd();
+	}
+}
