@@ -2,7 +2,11 @@
  * Copyright (c) 2026 The sealntp developers.
  * SPDX-License-Identifier: ISC
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +17,8 @@
 #include "log.h"
 
 static int	 log_fg;
+static int	 log_fd = -1;		/* our own connection to syslogd */
+static int	 log_facility = LOG_DAEMON;
 static int	 log_verbose;
 static const char *log_proc = "ntpd";
 
@@ -25,11 +31,29 @@ static unsigned	 last_repeats;
 void
 log_init(int foreground, int verbose, int facility)
 {
+	struct sockaddr_un sun;
+
 	log_fg = foreground;
 	log_verbose = verbose;
-	if (!foreground)
-		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
+	log_facility = facility;
+	/* Time zone now: a sandboxed process cannot open it later. */
 	tzset();
+	if (foreground || log_fd != -1)
+		return;
+	/*
+	 * Our own datagram socket to /dev/log, connected once, before any
+	 * sandbox: syslog(3) would call socket() again whenever syslogd
+	 * is away, and the seccomp filters kill on that.  Without a
+	 * syslogd the lines are lost, never the process.
+	 */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, "/dev/log", sizeof(sun.sun_path));
+	if ((log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1 &&
+	    connect(log_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(log_fd);
+		log_fd = -1;
+	}
 }
 
 void
@@ -64,8 +88,23 @@ log_emit(int pri, const char *msg)
 				n = sizeof(line) - 1;
 			(void)!write(STDERR_FILENO, line, (size_t)n);
 		}
-	} else
-		syslog(pri, "%s: %s", log_proc, msg);
+	} else if (log_fd != -1) {
+		char line[700], stamp[32];
+		struct tm tm;
+		time_t now = time(NULL);
+		int n;
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+		n = snprintf(line, sizeof(line), "<%d>%s %s[%d]: %s: %s",
+		    log_facility | pri, stamp, getprogname(), (int)getpid(),
+		    log_proc, msg);
+		if (n > 0) {
+			if ((size_t)n >= sizeof(line))
+				n = sizeof(line) - 1;
+			(void)!send(log_fd, line, (size_t)n, MSG_DONTWAIT);
+		}
+	}
 }
 
 static void

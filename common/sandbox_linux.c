@@ -42,7 +42,7 @@ enum sandbox_argrule {
 	SB_ANY,		/* any arguments */
 	SB_NOEXEC,	/* arg 2 (prot) without PROT_EXEC, in W^X roles */
 	SB_NOADDR,	/* arg 4 (dest_addr) NULL: connected sockets only */
-	SB_EACCES	/* not allowed, but fails with EACCES instead of killing */
+	SB_EACCES	/* not allowed: fails with EACCES, does not kill */
 };
 
 struct sandbox_syscall {
@@ -71,7 +71,7 @@ static const struct sandbox_syscall sandbox_base[] = {
 	SB(recvmsg),			/* imsg with passed fds */
 	SB(sendmsg),			/* imsg with passed fds */
 	SB(close),
-	SB(fcntl),			/* O_NONBLOCK, FD_CLOEXEC on received fds */
+	SB(fcntl),			/* O_NONBLOCK, FD_CLOEXEC */
 	SB(fstat),			/* stdio sizes its buffers */
 	SB(newfstatat),			/* glibc >= 2.33 fstat() */
 	SB(lseek),			/* stdio on an fd (fflush, fclose) */
@@ -112,6 +112,10 @@ static const struct sandbox_syscall sandbox_engine[] = {
 	SB(getsockopt),			/* SO_ERROR, SO_PEERCRED */
 	SB(shutdown),			/* end a control connection */
 	SB(clock_getres),		/* clock precision in NTP packets */
+	SB_ARG(mprotect, SB_NOEXEC),	/* sodium_malloc: keyd-link buffers */
+	SB(mlock),			/* the same: cookies are locked */
+	SB(mlock2),			/* the same, newer libc */
+	SB(munlock),			/* sodium_free() */
 	SB_END
 };
 
@@ -145,13 +149,13 @@ static const struct sandbox_syscall sandbox_parent[] = {
 	SB(waitid),			/* the same */
 	SB(kill),			/* stop children at shutdown */
 	SB(getppid),
-	SB(rt_sigaction),		/* signal set-up, also in new children */
+	SB(rt_sigaction),		/* signal set-up, also in children */
 	SB(socketpair),			/* pipes to a re-spawned keyd */
 	SB(clone),			/* fork a new keyd on key reload */
 	SB(clone3),			/* the same, newer libc */
 	SB(fork),			/* the same */
-	SB(set_robust_list),		/* glibc fork() in the child */
 	SB(vfork),			/* the same */
+	SB(set_robust_list),		/* glibc fork() in the child */
 	SB(execve),			/* exec the new keyd */
 	SB(dup2),			/* fixed fds in the child */
 	SB(dup3),			/* the same */
@@ -229,7 +233,7 @@ static const struct sandbox_syscall sandbox_sanitizer_spawn[] = {
 #endif
 
 struct sandbox_policy {
-	const struct sandbox_syscall	*tables[5];
+	const struct sandbox_syscall	*tables[8];	/* NULL: unused */
 	int				 wxorx;	/* honour SB_NOEXEC */
 };
 
@@ -274,7 +278,7 @@ sandbox_lookup_user(const char *user, uid_t *uid, gid_t *gid, char *err,
 	}
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		/* getpwnam leaves errno 0 (or ENOENT, ESRCH...) for "no such". */
+		/* "No such user" is errno 0, ENOENT, ESRCH, ... */
 		if (errno == 0 || errno == ENOENT || errno == ESRCH ||
 		    errno == EBADF || errno == EPERM)
 			sandbox_seterr(err, errlen,
@@ -562,30 +566,32 @@ sandbox_policy(enum sandbox_role role, struct sandbox_policy *pol)
 
 	memset(pol, 0, sizeof(*pol));
 	pol->tables[n++] = sandbox_base;
-#ifdef SANDBOX_SANITIZER
-	pol->tables[n++] = sandbox_sanitizer;
-#endif
 	switch (role) {
 	case SANDBOX_PARENT:
 		pol->tables[n++] = sandbox_parent;
 		pol->tables[n++] = sandbox_parent_spawn;
-#ifdef SANDBOX_SANITIZER
-		pol->tables[n++] = sandbox_sanitizer_spawn;
-#endif
 		pol->wxorx = 0;		/* exec maps code */
 		break;
 	case SANDBOX_ENGINE:
+		pol->tables[n++] = sandbox_engine;
+		pol->wxorx = 1;
+		break;
 	case SANDBOX_KEYD:
-		pol->tables[n++] = role == SANDBOX_ENGINE ? sandbox_engine :
-		    sandbox_keyd;
-#ifdef SANDBOX_SANITIZER
-		pol->tables[n++] = sandbox_sanitizer_noopen;
-#endif
+		pol->tables[n++] = sandbox_keyd;
 		pol->wxorx = 1;
 		break;
 	default:
 		return -1;
 	}
+#ifdef SANDBOX_SANITIZER
+	/*
+	 * Last: for a system call listed twice libseccomp keeps the first
+	 * rule, so a role's ALLOW beats a sanitizer EACCES.
+	 */
+	pol->tables[n++] = sandbox_sanitizer;
+	pol->tables[n++] = role == SANDBOX_PARENT ? sandbox_sanitizer_spawn :
+	    sandbox_sanitizer_noopen;
+#endif
 	return 0;
 }
 

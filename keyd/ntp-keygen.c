@@ -78,7 +78,7 @@ static const char kg_usage_text[] =
 "  -b bits     identity (IFF/GQ/MV) modulus, 512-2048 (default 2048)\n"
 "  -C cipher   cipher for encrypted files (default aes-256-cbc)\n"
 "  -c scheme   certificate scheme, e.g. RSA-SHA256 (default), RSA-MD5\n"
-"  -d          print more about what is done\n"
+"  -d          print each link made\n"
 "  -e          write the identity group key (client parameters) to stdout\n"
 "  -G          generate GQ parameters\n"
 "  -H          generate a new RSA host key\n"

@@ -286,14 +286,21 @@ client_recv(struct peer *p, const struct ntp_pkt *pkt, ntp_ts t4,
 	    CLK_PHI * (t4d - t1);
 	s.t = now;
 	filter_add(p->filter, &s, &fp, now, &fo);
-	if (!fo.updated)
+	/*
+	 * RFC 5905 clock_filter(): an old best sample is skipped only
+	 * while the system is synchronised; before that every response
+	 * runs the system process, so start-up is not held up by a
+	 * lucky low-delay first sample.
+	 */
+	if (fo.result == FILTER_NOVALID || fo.result == FILTER_POPCORN ||
+	    (fo.result == FILTER_OLD && eng->sys.synced))
 		return;
 	p->have_sample = 1;
 	p->offset = fo.offset;
 	p->delay = fo.delay;
 	p->disp = fo.disp;
 	p->jitter = fo.jitter;
-	p->sample_t = now;
+	p->sample_t = fo.t;
 	log_debug("%s: offset %+.6f delay %.6f jitter %.6f", p->addrtxt,
 	    p->offset, p->delay, p->jitter);
 	sys_peer_update(p, now);

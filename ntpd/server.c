@@ -116,10 +116,10 @@ server_recv(struct ntp_sock *ns, const uint8_t *req, size_t reqlen,
 		}
 	}
 
-	r.leap = sys->synced ? sys->leap : NTP_LI_ALARM;
+	r.leap = sys->leap;
 	r.version = q->version;
 	r.mode = NTP_MODE_SERVER;
-	r.stratum = sys->synced ? sys->stratum : NTP_STRATUM_MAX;
+	r.stratum = sys->stratum;
 	r.poll = q->poll < 4 ? 4 : q->poll > 17 ? 17 : q->poll;
 	r.precision = sys->precision;
 	r.rootdelay = ntp_short_from_double(sys->rootdelay);

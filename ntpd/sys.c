@@ -9,12 +9,14 @@
  * discipline (discipline.c), and the system variables that our server
  * side announces.
  *
- * How the clock is driven: the engine runs the RFC's PLL/FLL itself and
- * once a second folds the phase to slew during that second into the
- * frequency (frequency + phase/1 s).  The parent applies that one
- * number with adjtimex(ADJ_FREQUENCY), bounded to +-500 ppm.  So the
- * kernel's own PLL is never engaged, the parent's interface stays one
- * bounded scalar, and with -x the same numbers are only logged.
+ * How the clock is driven (see discipline.h): the engine runs the RFC's
+ * PLL/FLL itself.  The frequency goes to the parent (ADJ_FREQ, applied
+ * with adjtimex(ADJ_FREQUENCY)) only when it changes; once a second the
+ * slice of the remaining offset that discipline_tick() hands out (at
+ * most 500 us) goes as ADJ_OFFSET, which the parent slews with
+ * ADJ_OFFSET_SINGLESHOT.  The kernel's own PLL is never engaged, each
+ * request is one bounded number, a stalled engine leaves only the plain
+ * frequency estimate in force, and with -x the numbers are only logged.
  */
 
 #include <sys/types.h>
@@ -308,15 +310,15 @@ sys_tick(double now)
 	if (!disc.have_update)
 		return;
 	discipline_tick(&disc, &t);
-	f = t.freq + t.phase;
-	if (f > 500e-6)
-		f = 500e-6;
-	if (f < -500e-6)
-		f = -500e-6;
+	f = t.freq;
 	if (fabs(f - freq_sent) > SYS_FREQ_EPSILON) {
 		c.value = f * 1e6;
 		engine_send_parent(IMSG_ADJ_FREQ, &c, sizeof(c));
 		freq_sent = f;
+	}
+	if (t.phase != 0.0) {
+		c.value = t.phase;
+		engine_send_parent(IMSG_ADJ_OFFSET, &c, sizeof(c));
 	}
 	eng->sys.freq_ppm = t.freq * 1e6;
 	if (disc.state == DISC_SYNC &&

@@ -20,12 +20,18 @@ if [ "${SEAL_SANITIZER:-0}" = 1 ]; then
 fi
 rm -f "$results"
 cd "$build/regress" || exit 1
-kyua --config=none -v parallelism=${KYUA_PARALLELISM:-2} \
-    -v "test_suites.sealntp.srcdir=$src" \
+# kyua refuses empty values: without ../shared the variables are simply
+# absent and the tests that need them skip, saying why.
+set -- -v "test_suites.sealntp.srcdir=$src" \
     -v "test_suites.sealntp.builddir=$build" \
-    -v "test_suites.sealntp.vectors=$vectors" \
-    -v "test_suites.sealntp.shared=$shared" \
-    -v "test_suites.sealntp.sanitizer=${SEAL_SANITIZER:-0}" \
+    -v "test_suites.sealntp.sanitizer=${SEAL_SANITIZER:-0}"
+if [ -n "$vectors" ]; then
+	set -- "$@" -v "test_suites.sealntp.vectors=$vectors" \
+	    -v "test_suites.sealntp.shared=$shared"
+else
+	echo "note: $shared/vectors not found: tests that need the reference vectors will be skipped"
+fi
+kyua --config=none -v parallelism=${KYUA_PARALLELISM:-2} "$@" \
     test --results-file="$results" >/dev/null
 kyua report --results-file="$results" --verbose \
     --results-filter=skipped,xfail,broken,failed > "$build/kyua-report.txt"

@@ -457,6 +457,64 @@ ATF_TC_BODY(vectors_plain, tc)
 	keyfile_keyset_free(&ks);
 }
 
+/* The remaining keys dirs and exports, as a host would load them. */
+ATF_TC_WITHOUT_HEAD(vectors_others);
+ATF_TC_BODY(vectors_others, tc)
+{
+	static const struct {
+		const char	*dir, *host, *pw;
+		uint32_t	 fs;
+	} dirs[] = {
+		{ "keys/gq/client", "beta.test", "clientpw", FS_GQ + 1 },
+		{ "keys/mv/client", "beta.test", "clientpw", FS_MV + 3 },
+		{ "keys/mv-traditional/client", "beta.test", "clientpw",
+		    FS_MV + 3 },
+	};
+	struct keyset		 ks;
+	struct keyfile		 kf;
+	struct ident_mv_server	 sv;
+	struct ident_mv_client	 cl;
+	char			 err[KEYFILE_ERRLEN];
+	const char		*d;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		d = vec(tc, dirs[i].dir);
+		ATF_REQUIRE_MSG(keyfile_load_host(d, dirs[i].host, NULL,
+		    dirs[i].pw, &ks, err, sizeof(err)) == 0, "%s", err);
+		ATF_CHECK_EQ(ks.host_fs, dirs[i].fs);
+		ATF_CHECK_EQ(ks.cert_fs, dirs[i].fs);
+		ATF_CHECK_STREQ(ks.certinfo.subject, "beta.test");
+		ATF_CHECK_EQ(ks.certinfo.mark, CERT_MARK_NONE);
+		ATF_CHECK_STREQ(ks.certinfo.scheme, "RSA-MD5");
+		keyfile_keyset_free(&ks);
+	}
+	/* a stock MV server key (-q export) has lost ghat */
+	d = vec(tc, "exports");
+	readfile(d, "ntpkey_mvkey_alpha.test.stock-export-q", "serverpw", &kf);
+	ATF_CHECK_EQ(kf.fstamp, FS_MV);
+	ATF_CHECK(ident_mv_load_server(&kf, &sv, err, sizeof(err)) == -1);
+	keyfile_free(&kf);
+	readfile(d, "ntpkey_mvpar_alpha.test.stock-export", NULL, &kf);
+	ATF_CHECK(ident_mv_load_client(&kf, &cl, err, sizeof(err)) == -1);
+	keyfile_free(&kf);
+	/* the traditional copies: legacy-encrypted server, plain client */
+	readfile(d, "ntpkey_mvkey_alpha.test.4004651491.traditional-pem",
+	    "serverpw", &kf);
+	ATF_CHECK_EQ(kf.form[0], KEYFILE_FORM_TRAD_ENC);
+	ATF_CHECK_MSG(ident_mv_load_server(&kf, &sv, err, sizeof(err)) == 0,
+	    "%s", err);
+	ident_mv_server_free(&sv);
+	keyfile_free(&kf);
+	readfile(d, "ntpkey_mvpar_alpha.test.4004651491.traditional-pem",
+	    NULL, &kf);
+	ATF_CHECK_EQ(kf.fstamp, FS_MVTRAD);
+	ATF_CHECK_MSG(ident_mv_load_client(&kf, &cl, err, sizeof(err)) == 0,
+	    "%s", err);
+	ident_mv_client_free(&cl);
+	keyfile_free(&kf);
+}
+
 /* Our writer: traditional DSA keeps the public slot, PKCS#8 reads back. */
 ATF_TC_WITHOUT_HEAD(write_roundtrip);
 ATF_TC_BODY(write_roundtrip, tc)
@@ -634,11 +692,15 @@ ATF_TC_BODY(cert_roundtrip, tc)
 	/* truncated and padded DER are refused */
 	ATF_CHECK(cert_parse(der, (size_t)len - 1, &ci, err,
 	    sizeof(err)) == -1);
-	der = realloc(der, (size_t)len + 1);
-	ATF_REQUIRE(der != NULL);
-	der[len] = 0;
-	ATF_CHECK(cert_parse(der, (size_t)len + 1, &ci, err,
-	    sizeof(err)) == -1);
+	{
+		uint8_t	*pad;
+
+		ATF_REQUIRE((pad = calloc(1, (size_t)len + 1)) != NULL);
+		memcpy(pad, der, (size_t)len);
+		ATF_CHECK(cert_parse(pad, (size_t)len + 1, &ci, err,
+		    sizeof(err)) == -1);
+		free(pad);
+	}
 	OPENSSL_free(der);
 	/* scheme must fit the key, and exist */
 	ATF_CHECK(cert_create(key, "DSA-SHA1", "x", 1, 0, 1, CERT_MARK_NONE,
@@ -658,6 +720,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, vectors_mv_stock);
 	ATF_TP_ADD_TC(tp, vectors_mv_traditional);
 	ATF_TP_ADD_TC(tp, vectors_plain);
+	ATF_TP_ADD_TC(tp, vectors_others);
 	ATF_TP_ADD_TC(tp, write_roundtrip);
 	ATF_TP_ADD_TC(tp, gq_mv_generate);
 	ATF_TP_ADD_TC(tp, cert_roundtrip);
