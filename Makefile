@@ -136,6 +136,7 @@ deps:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --std=c11 -D__linux__ -Icommon -Intpd -Ikeyd \
+	    --include=/usr/include/$(shell gcc -print-multiarch)/sys/queue.h \
 	    common ntpd keyd ctl
 
 clang:

@@ -739,6 +739,18 @@ wait_keyd_ready(void)
 	imsg_free(&imsg);
 }
 
+static __attribute__((noreturn)) void
+errx_unsupported(unsigned int line, const char *what)
+{
+	if (line > 0)
+		fprintf(stderr, "ntpd: %s:%u: %s: not implemented yet\n",
+		    conffile, line, what);
+	else
+		fprintf(stderr, "ntpd: %s: %s: not implemented yet\n",
+		    conffile, what);
+	exit(1);
+}
+
 static void
 check_user(const char *user, char *err, size_t errlen)
 {
@@ -804,6 +816,14 @@ main(int argc, char *argv[])
 		fprintf(stderr, "ntpd: %s\n", err);
 		exit(1);
 	}
+	/* Parsed for compatibility, but not served yet: say so, never
+	 * pretend. */
+	if (conf.nbcasts > 0)
+		errx_unsupported(conf.bcasts[0].line, "broadcast");
+	if (conf.bcastclient)
+		errx_unsupported(0, "broadcastclient");
+	if (conf.mcastclient)
+		errx_unsupported(0, "multicastclient");
 	if (checkonly) {
 		if (verbose)
 			conf_print(stdout, &conf);
