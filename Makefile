@@ -79,13 +79,13 @@ $(ALLLIBS):
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ntpd: $(call obj,ntpd/ntpd.c) $(LIBNTP) $(LIBCOMMON)
+$(BUILD)/ntpd: $(call obj,ntpd/ntpd.c) $(LIBNTP) $(LIBKEYS) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/ntp-keyd: $(call obj,keyd/keyd.c) $(LIBKEYS) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/ntp-keygen: $(call obj,keyd/ntp-keygen.c) $(LIBKEYS) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/ntpctl: $(call obj,ctl/ntpctl.c) $(LIBCTL) $(LIBNTP) $(LIBCOMMON)
+$(BUILD)/ntpctl: $(call obj,ctl/ntpctl.c) $(LIBCTL) $(LIBNTP) $(LIBKEYS) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Test programs link every library so that a module test needs no rule.
@@ -124,8 +124,13 @@ check-san: deps
 demo: deps all
 	sh etc/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps all $(BUILD)/bench/loadgen
 	sh regress/bench/run.sh $(BUILD)
+
+# The benchmark's load generator: a plain program, not a test.
+$(BUILD)/bench/loadgen: $(BUILD)/obj/regress/bench/loadgen.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS)
 
 fuzz: deps
 	sh regress/fuzz/run.sh

@@ -62,6 +62,41 @@ enum imsg_type {
 	IMSG_CTL_PEER,		/* E -> C, struct ctl_peer, one per peer */
 	IMSG_CTL_COUNTERS,	/* E -> C, struct ctl_counters */
 	IMSG_CTL_END,		/* E -> C, no payload: end of a reply */
+	/* leap seconds (ntpd/leapsec.h) */
+	IMSG_CONF_LEAP,		/* P -> E, struct ipc_conf_leap: the table */
+	IMSG_SET_LEAP,		/* E -> P, struct ipc_leap: arm the kernel */
+	/* E <-> resolver (ntpd -R, ntpd/resolver.c) */
+	IMSG_RESOLVE,		/* E -> R, struct ipc_resolve */
+	IMSG_RESOLVED,		/* R -> E, struct ipc_resolved */
+	/*
+	 * E <-> K: keyd's key operations.  The engine's wrappers are in
+	 * ntpd/keyd_client.h, keyd's table of requests in keyd/keyd.c.
+	 * Every request carries the engine's request id in hdr.peerid and
+	 * keyd echoes it in the one reply (or IMSG_KEYD_ERROR).
+	 */
+	IMSG_KEYD_GET_PUBLIC,	/* E -> K, no payload */
+	IMSG_KEYD_PUBLIC,	/* K -> E, ipc_keyd_public + host key DER */
+	IMSG_KEYD_GET_CERT,	/* E -> K, struct ipc_keyd_index */
+	IMSG_KEYD_CERT,		/* K -> E, ipc_keyd_certinfo + cert DER */
+	IMSG_KEYD_GET_GROUP,	/* E -> K, struct ipc_keyd_index */
+	IMSG_KEYD_GROUP,	/* K -> E, ipc_keyd_groupinfo + parameters */
+	IMSG_KEYD_SIGN,		/* E -> K, ipc_keyd_sign + value */
+	IMSG_KEYD_SIGNATURE,	/* K -> E, ipc_keyd_sig + signature */
+	IMSG_KEYD_IDENT,	/* E -> K, ipc_keyd_ident + challenge */
+	IMSG_KEYD_COOKIE_ENC,	/* E -> K, ipc_keyd_cookie_enc + RSA key DER */
+	IMSG_KEYD_COOKIE_DEC,	/* E -> K, ipc_keyd_cookie_dec + ciphertext */
+	IMSG_KEYD_COOKIE,	/* K -> E, struct ipc_keyd_cookie (secret) */
+	IMSG_KEYD_CERT_SIGN,	/* E -> K, ipc_keyd_cert_sign + cert DER */
+	IMSG_KEYD_VALUE,	/* K -> E, ipc_keyd_value + value + signature */
+	IMSG_KEYD_GET_STATS,	/* E -> K, no payload */
+	IMSG_KEYD_STATS,	/* K -> E, struct ipc_keyd_stats */
+	IMSG_KEYD_ERROR,	/* K -> E, struct ipc_keyd_error: refused */
+	IMSG_KEYD_NEWPIPE,	/* P -> E, no payload + fd: a new keyd (SIGHUP) */
+	IMSG_CTL_SHOW_KEYD,	/* C -> E, no payload */
+	IMSG_CTL_KEYD,		/* E -> C, struct ipc_keyd_stats */
+	/* P -> E: names the engine resolves again (ntpd/pool.c) */
+	IMSG_CONF_NAME,		/* struct ipc_conf_name */
+	IMSG_SOCKET_RESOLVER,	/* no payload + fd: the link to ntpd -R */
 	IMSG_TYPE_MAX
 };
 
@@ -166,6 +201,13 @@ struct ctl_status {
 	char		clock_action[IPC_REASONLEN]; /* last thing done, or would be done with -x */
 	int32_t		keyd_crypto;
 	uint64_t	keyd_served, keyd_refused;
+	/* leap seconds (sys.c): what the table or the servers say */
+	int32_t		tai_offset;	/* TAI-UTC, s; 0: unknown */
+	int32_t		leap_source;	/* IPC_LEAPSRC_* */
+	int32_t		leap_next_dir;	/* +1 insert, -1 delete, 0 none known */
+	int32_t		leap_file_expired;
+	uint64_t	leap_next;	/* NTP s of the next leap; 0 none */
+	uint64_t	leap_expires;	/* the file's #@, NTP s; 0 no file */
 };
 
 /* IMSG_CTL_PEER */
@@ -222,6 +264,251 @@ struct ctl_counters {
 	uint64_t	rx_bogus;	/* failed the client's sanity tests */
 	uint64_t	server_replies;
 	uint64_t	ctl_requests;
+};
+
+/* IMSG_CONF_LEAP: the leap file's table, checked by the parent */
+#define IPC_LEAP_MAX	64
+struct ipc_conf_leap {
+	uint32_t	n;		/* entries used, <= IPC_LEAP_MAX */
+	uint32_t	pad;
+	uint64_t	updated;	/* #$, NTP seconds */
+	uint64_t	expires;	/* #@, NTP seconds */
+	struct {
+		uint64_t	ntp_secs;	/* first second of the offset */
+		int32_t		tai_offset;
+		int32_t		pad;
+	}		e[IPC_LEAP_MAX];
+};
+
+#define IPC_LEAPSRC_NONE	0	/* no file, no vote */
+#define IPC_LEAPSRC_FILE	1	/* the leap file decides */
+#define IPC_LEAPSRC_SERVERS	2	/* a majority of the survivors */
+
+/* IMSG_SET_LEAP: arm the kernel for the end of this UTC day */
+struct ipc_leap {
+	int32_t		leap;		/* +1 insert, -1 delete, 0 disarm */
+	int32_t		tai;		/* TAI-UTC to give the kernel; 0 none */
+};
+
+/* IMSG_RESOLVE */
+#define IPC_RESOLVE_MAX	8		/* addresses in one answer */
+struct ipc_resolve {
+	uint32_t	id;		/* the engine's request tag, echoed */
+	int32_t		family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint16_t	port;
+	uint16_t	pad;
+	char		name[IPC_NAMELEN];
+};
+
+/*
+ * IMSG_CONF_NAME: a pool, or a server whose name did not resolve at
+ * start.  The engine asks the resolver for it again when it has fewer
+ * live associations of that name than it wants.
+ */
+struct ipc_conf_name {
+	struct ipc_conf_peer peer;	/* template; addr and id unused */
+	int32_t		family;		/* AF_UNSPEC unless -4/-6 */
+	uint16_t	port;		/* the server's port */
+	uint16_t	pad;
+	uint32_t	line;		/* in the configuration, for logs */
+	uint32_t	pad2;
+};
+
+/* IMSG_RESOLVED */
+struct ipc_resolved {
+	uint32_t	id;
+	int32_t		error;		/* getaddrinfo's EAI_*, 0 ok */
+	uint32_t	naddrs;		/* <= IPC_RESOLVE_MAX */
+	uint32_t	pad;
+	struct sockaddr_storage addrs[IPC_RESOLVE_MAX];
+	socklen_t	addrlens[IPC_RESOLVE_MAX];
+	char		reason[IPC_REASONLEN];	/* gai_strerror() text */
+};
+
+/*
+ * keyd's key operations (E <-> K).  All numbers in host order (both
+ * ends are on one machine); "NTP seconds" are seconds since 1900 in 32
+ * bits, as in Autokey extension fields.  A request whose payload length
+ * does not match its struct plus the byte count the struct announces is
+ * a protocol violation (fatal for the link); a well-framed request keyd
+ * will not serve gets IMSG_KEYD_ERROR with one of these codes.
+ */
+#define KEYD_ERR_NOCRYPTO	1	/* no "crypto" in the configuration */
+#define KEYD_ERR_NOKEY		2	/* the key or parameters are not loaded */
+#define KEYD_ERR_KIND		3	/* not a value kind keyd signs */
+#define KEYD_ERR_LENGTH		4	/* a length wrong for the kind or key */
+#define KEYD_ERR_TIME		5	/* timestamp 0, off keyd's clock by more
+					   than KEYD_TS_WINDOW, or < filestamp */
+#define KEYD_ERR_VALUE		6	/* value does not parse / is not ours */
+#define KEYD_ERR_RATE		7	/* over the operation's rate limit */
+#define KEYD_ERR_CRYPTO		8	/* libcrypto failed */
+#define KEYD_ERR_NOENT		9	/* index past the last cert or group */
+#define KEYD_ERR_EXPIRED	10	/* our certificate is not valid now */
+#define KEYD_ERR_RELOAD		100	/* engine side: keyd was replaced */
+#define KEYD_ERR_GONE		101	/* engine side: cancelled / shutdown */
+
+#define KEYD_TS_WINDOW		86400	/* s: signed timestamps vs keyd clock */
+#define KEYD_MAXVAL		2048	/* value bytes: NTP_MAXEXTEN */
+#define KEYD_MAXSIG		1024	/* signature bytes (8192-bit keys) */
+#define KEYD_MAXKEYDER		1100	/* RSAPublicKey DER, 8192-bit */
+
+/* Scheme numbers are the status word bits (spec autokey.md 1.4). */
+#define KEYD_SCHEME_IFF		0x20
+#define KEYD_SCHEME_GQ		0x40
+#define KEYD_SCHEME_MV		0x80
+
+/* Certificate flags; the low byte as ntpq's "cert" (spec 8.4). */
+#define KEYD_CERT_TRUST		0x01	/* EKU trustRoot */
+#define KEYD_CERT_PRIV		0x08	/* EKU Private */
+#define KEYD_CERT_SELF		0x100	/* self-signed, signature verified */
+#define KEYD_CERT_VALIDNOW	0x200	/* keyd's clock inside the validity */
+
+#define KEYD_NCOUNTERS		16
+#define KEYD_MAXCERTS		2
+#define KEYD_MAXGROUPS		8
+#define KEYD_MAXPARAMS		4096	/* group parameter bytes */
+
+/* IMSG_KEYD_GET_CERT, IMSG_KEYD_GET_GROUP */
+struct ipc_keyd_index {
+	uint32_t	index;		/* 0, 1, ... until KEYD_ERR_NOENT */
+};
+
+/* IMSG_KEYD_PUBLIC: followed by keylen bytes of RSAPublicKey DER */
+struct ipc_keyd_public {
+	uint32_t	status;		/* system status word, without TAI */
+	int32_t		sign_nid;	/* our cert's signature NID (status>>16) */
+	int32_t		digest_nid;	/* digest of that signature scheme */
+	uint32_t	siglen;		/* bytes of every signature keyd makes */
+	uint32_t	modlen;		/* host key modulus bytes: COOK vallen */
+	uint32_t	host_fs;	/* ntpkey_host_ filestamp: COOK req fs */
+	uint32_t	sign_fs;	/* ntpkey_sign_ filestamp (= host_fs
+					   when the host key signs) */
+	uint32_t	cert_fs;	/* ntpkey_cert_ filestamp */
+	uint32_t	iff_fs, gq_fs, mv_fs; /* server identity keys; 0 none */
+	uint32_t	ncerts;		/* GET_CERT indexes 0 .. ncerts-1 */
+	uint32_t	ngroups;	/* GET_GROUP indexes 0 .. ngroups-1 */
+	uint32_t	keylen;		/* bytes of host key DER that follow */
+	char		host[IPC_NAMELEN];  /* cert subject: the ASSOC value */
+	char		group[IPC_NAMELEN]; /* text after '@' in host, or "" */
+	char		ident[IPC_NAMELEN]; /* server identity files' name */
+};
+
+/* IMSG_KEYD_CERT (followed by derlen bytes) and in ipc_keyd_stats */
+struct ipc_keyd_certinfo {
+	char		subject[IPC_NAMELEN];
+	char		issuer[IPC_NAMELEN];
+	int64_t		notbefore;	/* Unix seconds */
+	int64_t		notafter;
+	uint64_t	serial;
+	uint32_t	fstamp;		/* the file's filestamp (CERT rsp fs) */
+	uint32_t	flags;		/* KEYD_CERT_* */
+	int32_t		signid;		/* signature algorithm NID */
+	uint32_t	derlen;
+};
+
+/*
+ * IMSG_KEYD_GROUP (followed by paramlen bytes) and in ipc_keyd_stats:
+ * a client parameter file ntpkey_<scheme>par_<group> found in keysdir.
+ * The parameters are nparams integers, each a 2-byte big-endian length
+ * and that many bytes of unsigned big-endian value:
+ *	IFF: p, q, g, v		GQ: n, b, v (v may be empty)
+ *	MV:  p, xbar, xhat
+ */
+struct ipc_keyd_groupinfo {
+	char		group[IPC_NAMELEN];
+	uint32_t	scheme;		/* KEYD_SCHEME_* */
+	uint32_t	fstamp;		/* first line of the par file */
+	uint32_t	chlen;		/* challenge bytes: |q|, |n| or |p| */
+	uint32_t	nparams;
+	uint32_t	paramlen;
+};
+
+/* IMSG_KEYD_SIGN: followed by vallen bytes of value */
+struct ipc_keyd_sign {
+	uint32_t	opcode;		/* EF word 0, length bits zero */
+	uint32_t	tstamp;		/* NTP seconds, EF offset 8 */
+	uint32_t	fstamp;		/* EF offset 12 */
+	uint32_t	vallen;		/* EF offset 16 */
+};
+
+/* IMSG_KEYD_SIGNATURE: followed by siglen bytes */
+struct ipc_keyd_sig {
+	uint32_t	siglen;
+};
+
+/* IMSG_KEYD_IDENT: followed by chlen bytes of challenge */
+struct ipc_keyd_ident {
+	uint32_t	scheme;		/* KEYD_SCHEME_* */
+	uint32_t	tstamp;		/* now, NTP seconds */
+	uint32_t	chlen;		/* must equal the modulus bytes */
+};
+
+/* IMSG_KEYD_COOKIE_ENC: followed by keylen bytes of RSAPublicKey DER */
+struct ipc_keyd_cookie_enc {
+	uint32_t	tstamp;		/* now, NTP seconds */
+	uint32_t	fstamp;		/* our host-value timestamp */
+	uint8_t		cookie[4];	/* big-endian, as it is encrypted */
+	uint32_t	keylen;
+};
+
+/* IMSG_KEYD_COOKIE_DEC: followed by ctlen bytes */
+struct ipc_keyd_cookie_dec {
+	uint32_t	ctlen;		/* must equal our host modulus bytes */
+};
+
+/* IMSG_KEYD_COOKIE */
+struct ipc_keyd_cookie {
+	uint8_t		cookie[4];	/* big-endian, as decrypted */
+};
+
+/* IMSG_KEYD_CERT_SIGN: followed by certlen bytes of DER */
+struct ipc_keyd_cert_sign {
+	uint32_t	tstamp;		/* now, NTP seconds */
+	uint32_t	fstamp;		/* copied from the SIGN request */
+	uint32_t	certlen;
+};
+
+/*
+ * IMSG_KEYD_VALUE: a complete signed value, followed by vallen bytes of
+ * value and siglen bytes of signature (both unpadded): exactly the
+ * fields of an EF from offset 8 on.
+ */
+struct ipc_keyd_value {
+	uint32_t	tstamp;
+	uint32_t	fstamp;
+	uint32_t	vallen;
+	uint32_t	siglen;
+};
+
+/* IMSG_KEYD_ERROR */
+struct ipc_keyd_error {
+	uint32_t	request;	/* the imsg type refused */
+	int32_t		code;		/* KEYD_ERR_* */
+};
+
+/* IMSG_KEYD_STATS, IMSG_CTL_KEYD */
+struct ipc_keyd_counter {
+	char		name[16];	/* request name, "" for an unused slot */
+	uint64_t	served;
+	uint64_t	refused;	/* KEYD_ERR_* replies */
+	uint64_t	ratelimited;	/* of which KEYD_ERR_RATE */
+};
+
+struct ipc_keyd_stats {
+	int32_t		crypto;		/* crypto configured, keys loaded */
+	uint32_t	status;		/* as in ipc_keyd_public */
+	uint32_t	host_fs, sign_fs, iff_fs, gq_fs, mv_fs;
+	uint32_t	host_bits;	/* host key modulus bits */
+	uint32_t	sign_bits;	/* sign key bits */
+	uint32_t	ncerts, ngroups, ncounters;
+	int64_t		started;	/* keyd start, Unix seconds */
+	int32_t		pid;		/* keyd's pid: changes on reload */
+	int32_t		pad;
+	char		host[IPC_NAMELEN];
+	char		ident[IPC_NAMELEN];
+	struct ipc_keyd_certinfo certs[KEYD_MAXCERTS];
+	struct ipc_keyd_groupinfo groups[KEYD_MAXGROUPS];
+	struct ipc_keyd_counter counters[KEYD_NCOUNTERS];
 };
 
 #endif

@@ -61,10 +61,11 @@
 enum sandbox_role {
 	SANDBOX_PARENT,
 	SANDBOX_ENGINE,
-	SANDBOX_KEYD
+	SANDBOX_KEYD,
+	SANDBOX_RESOLVER	/* ntpd -R: getaddrinfo, not chrooted */
 };
 
-/* "parent", "engine", "keyd"; "unknown" for anything else. */
+/* "parent", "engine", "keyd", "resolver"; "unknown" otherwise. */
 const char	*sandbox_role_name(enum sandbox_role);
 
 /*

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -15,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -42,7 +44,9 @@ enum sandbox_argrule {
 	SB_ANY,		/* any arguments */
 	SB_NOEXEC,	/* arg 2 (prot) without PROT_EXEC, in W^X roles */
 	SB_NOADDR,	/* arg 4 (dest_addr) NULL: connected sockets only */
-	SB_EACCES	/* not allowed: fails with EACCES, does not kill */
+	SB_EACCES,	/* not allowed: fails with EACCES, does not kill */
+	SB_SOCKFAM,	/* arg 0 (domain) AF_INET, AF_INET6 or AF_UNIX */
+	SB_RDONLY	/* arg 2 (flags): read-only, no O_CREAT/O_TRUNC */
 };
 
 struct sandbox_syscall {
@@ -129,6 +133,35 @@ static const struct sandbox_syscall sandbox_keyd[] = {
 	SB_END
 };
 
+/*
+ * The resolver (ntpd -R): what glibc's getaddrinfo does with "files
+ * dns" in nsswitch.conf, found with strace: read the configuration
+ * files, ask nscd over a unix socket if it runs, send DNS queries over
+ * UDP (A and AAAA together with sendmmsg) or TCP.  Not W^X: an NSS
+ * module named in nsswitch.conf (mdns, resolve, ...) is loaded with
+ * dlopen at its first use, which maps code.
+ */
+static const struct sandbox_syscall sandbox_resolver[] = {
+	SB_ARG(socket, SB_SOCKFAM),	/* DNS over UDP/TCP, nscd */
+	SB_ARG(openat, SB_RDONLY),	/* resolv.conf, hosts, modules */
+	SB(connect),			/* DNS server, nscd */
+	SB(sendto),			/* DNS queries, syslog */
+	SB(recvfrom),			/* DNS answers */
+	SB(sendmmsg),			/* A and AAAA queries at once */
+	SB(bind),			/* source port of a query */
+	SB(getsockname),		/* the same */
+	SB(setsockopt),			/* IPV6_RECVERR and friends */
+	SB(getsockopt),			/* SO_ERROR of a TCP connect */
+	SB(ioctl),			/* FIONREAD on a DNS socket */
+	SB(stat),			/* resolv.conf changed? */
+	SB(statx),			/* the same, newer libc */
+	SB(uname),			/* the local domain */
+	SB(mprotect),			/* dlopen of an NSS module */
+	SB(getuid),			/* NSS module start-up */
+	SB(geteuid),			/* the same */
+	SB_END
+};
+
 /* The parent: the clock, the drift file, its children. */
 static const struct sandbox_syscall sandbox_parent[] = {
 	SB(clock_adjtime),		/* slew and frequency */
@@ -184,6 +217,12 @@ static const struct sandbox_syscall sandbox_parent_spawn[] = {
 	SB(prlimit64),			/* libc start-up, sandbox_harden() */
 	SB(pread64),			/* loader reads ELF headers */
 	SB(getdents64),			/* keyd lists its keys directory */
+	SB(readlinkat),			/* keyd reads its key file links */
+	SB(readlink),			/* the same, older libc */
+	SB(geteuid),			/* keyd: sandbox_check_emptydir() */
+	SB(getuid),			/* the same */
+	SB(getegid),			/* the same */
+	SB(getgid),			/* the same */
 	SB(prctl),			/* sandbox_harden(), sandbox_enter() */
 	SB(chroot),			/* sandbox_privdrop() */
 	SB(chdir),			/* the same */
@@ -262,6 +301,8 @@ sandbox_role_name(enum sandbox_role role)
 		return "engine";
 	case SANDBOX_KEYD:
 		return "keyd";
+	case SANDBOX_RESOLVER:
+		return "resolver";
 	}
 	return "unknown";
 }
@@ -580,6 +621,10 @@ sandbox_policy(enum sandbox_role role, struct sandbox_policy *pol)
 		pol->tables[n++] = sandbox_keyd;
 		pol->wxorx = 1;
 		break;
+	case SANDBOX_RESOLVER:
+		pol->tables[n++] = sandbox_resolver;
+		pol->wxorx = 0;		/* dlopen, see its table */
+		break;
 	default:
 		return -1;
 	}
@@ -610,6 +655,24 @@ sandbox_allow(scmp_filter_ctx ctx, const struct sandbox_syscall *sc,
 		    SCMP_A4(SCMP_CMP_EQ, 0, 0));
 	case SB_EACCES:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), sc->nr, 0);
+	case SB_SOCKFAM: {
+		static const int fams[] = { AF_INET, AF_INET6, AF_UNIX };
+		size_t i;
+		int r;
+
+		/* Several rules for one call: any of them allows it. */
+		for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sc->nr, 1,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[i], 0));
+			if (r != 0)
+				return r;
+		}
+		return 0;
+	}
+	case SB_RDONLY:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sc->nr, 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
+		    O_RDONLY));
 	case SB_ANY:
 		break;
 	}

@@ -41,6 +41,8 @@ static const struct sandbox_pledge sandbox_pledges[] = {
 	{ SANDBOX_ENGINE,	"stdio inet unix recvfd sendfd" },
 	/* Pipes only; secure memory is plain mmap/mprotect/mlock. */
 	{ SANDBOX_KEYD,		"stdio" },
+	/* getaddrinfo: resolv.conf, hosts, DNS over UDP and TCP. */
+	{ SANDBOX_RESOLVER,	"stdio dns" },
 	/* The clock, the drift file, starting keyd again. */
 	{ SANDBOX_PARENT,	"stdio rpath wpath cpath proc exec settime "
 				"sendfd" },
@@ -71,6 +73,8 @@ sandbox_role_name(enum sandbox_role role)
 		return "engine";
 	case SANDBOX_KEYD:
 		return "keyd";
+	case SANDBOX_RESOLVER:
+		return "resolver";
 	}
 	return "unknown";
 }

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctlfmt.h"
 #include "ipc.h"
+#include "leapsec.h"
 
 void
 ctlfmt_init(struct ctlfmt *f, FILE *out, int json)
@@ -141,6 +143,60 @@ ctlfmt_refid(uint32_t refid, int stratum, char *buf, size_t len)
 		    (refid >> 16) & 0xff, (refid >> 8) & 0xff, refid & 0xff);
 }
 
+static const char *
+leap_source_name(int src)
+{
+	switch (src) {
+	case IPC_LEAPSRC_FILE:
+		return "leap file";
+	case IPC_LEAPSRC_SERVERS:
+		return "servers";
+	default:
+		return "none";
+	}
+}
+
+/* Leap second state: TAI-UTC, the next leap, the file's expiry. */
+static void
+fmt_leap(struct ctlfmt *f, const struct ctl_status *st)
+{
+	char next[40] = "", exp[40] = "";
+
+	if (st->leap_next != 0)
+		leapsec_fmt(st->leap_next, next, sizeof(next));
+	if (st->leap_expires != 0)
+		leapsec_fmt(st->leap_expires, exp, sizeof(exp));
+	if (f->json) {
+		fprintf(f->out, ", \"leap_seconds\": {\"tai_offset\": %d, "
+		    "\"source\": \"%s\", \"next\": ", st->tai_offset,
+		    leap_source_name(st->leap_source));
+		if (next[0] != '\0')
+			fprintf(f->out, "\"%s\", \"next_direction\": %d", next,
+			    st->leap_next_dir);
+		else
+			fprintf(f->out, "null, \"next_direction\": 0");
+		fprintf(f->out, ", \"file_expires\": ");
+		if (exp[0] != '\0')
+			fprintf(f->out, "\"%s\", \"file_expired\": %s}", exp,
+			    st->leap_file_expired ? "true" : "false");
+		else
+			fprintf(f->out, "null, \"file_expired\": false}");
+		return;
+	}
+	if (st->tai_offset != 0)
+		fprintf(f->out, "leap:        TAI-UTC %d s", st->tai_offset);
+	else
+		fprintf(f->out, "leap:        TAI-UTC unknown");
+	fprintf(f->out, ", source %s", leap_source_name(st->leap_source));
+	if (next[0] != '\0')
+		fprintf(f->out, "; next leap: %s a second before %s",
+		    st->leap_next_dir < 0 ? "delete" : "insert", next);
+	fprintf(f->out, "\n");
+	if (exp[0] != '\0')
+		fprintf(f->out, "leapfile:    %s %s\n",
+		    st->leap_file_expired ? "EXPIRED on" : "expires", exp);
+}
+
 static void
 fmt_status(struct ctlfmt *f, const struct ctl_status *st)
 {
@@ -163,6 +219,7 @@ fmt_status(struct ctlfmt *f, const struct ctl_status *st)
 		    st->jitter, st->rootdelay, st->rootdisp, st->poll,
 		    st->precision, st->noclock ? "false" : "true");
 		json_str(f->out, st->clock_action, sizeof(st->clock_action));
+		fmt_leap(f, st);
 		fprintf(f->out, ", \"uptime\": %.0f, \"keyd\": {\"crypto\": %s, "
 		    "\"served\": %llu, \"refused\": %llu}}", st->uptime,
 		    st->keyd_crypto ? "true" : "false",
@@ -183,6 +240,7 @@ fmt_status(struct ctlfmt *f, const struct ctl_status *st)
 	fprintf(f->out, "frequency:   %+.3f ppm\n", st->freq_ppm);
 	fprintf(f->out, "clock:       %s; last action: %s\n",
 	    st->noclock ? "left alone (-x)" : "disciplined", st->clock_action);
+	fmt_leap(f, st);
 	fprintf(f->out, "poll:        %d s, precision 2^%d s\n",
 	    st->poll >= 0 && st->poll < 31 ? 1 << st->poll : 0, st->precision);
 	fprintf(f->out, "root:        delay %.6f s, dispersion %.6f s, "
@@ -268,6 +326,157 @@ fmt_counters(struct ctlfmt *f, const struct ctl_counters *c)
 		fprintf(f->out, "}");
 }
 
+/* "ntpctl keyd": keyd's certificates, identity scheme, counters. */
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static void
+fmt_schemes(uint32_t status, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", status & KEYD_SCHEME_IFF ? "IFF " : "",
+	    status & KEYD_SCHEME_GQ ? "GQ " : "",
+	    status & KEYD_SCHEME_MV ? "MV " : "",
+	    status & 0x10 ? "PC " : "");
+	if (buf[0] == '\0')
+		strlcpy(buf, "TC", len);	/* trusted certificate only */
+	else
+		buf[strlen(buf) - 1] = '\0';
+}
+
+static const char *
+scheme_name(uint32_t s)
+{
+	return s == KEYD_SCHEME_IFF ? "IFF" : s == KEYD_SCHEME_GQ ? "GQ" :
+	    s == KEYD_SCHEME_MV ? "MV" : "?";
+}
+
+static void
+fmt_keyd(struct ctlfmt *f, struct ipc_keyd_stats *k)
+{
+	char schemes[32], nb[40], na[40];
+	uint32_t i;
+
+	fmt_schemes(k->status, schemes, sizeof(schemes));
+	if (k->ncerts > KEYD_MAXCERTS)
+		k->ncerts = KEYD_MAXCERTS;
+	if (k->ngroups > KEYD_MAXGROUPS)
+		k->ngroups = KEYD_MAXGROUPS;
+	if (k->ncounters > KEYD_NCOUNTERS)
+		k->ncounters = KEYD_NCOUNTERS;
+	if (f->json) {
+		json_key(f, "keyd");
+		fprintf(f->out, "{\"pid\": %d, \"started\": %lld, "
+		    "\"crypto\": %s, \"host\": ", k->pid,
+		    (long long)k->started, k->crypto ? "true" : "false");
+		json_str(f->out, k->host, sizeof(k->host));
+		fprintf(f->out, ", \"ident\": ");
+		json_str(f->out, k->ident, sizeof(k->ident));
+		fprintf(f->out, ", \"status\": \"0x%08x\", \"scheme\": \"%s\", "
+		    "\"host_bits\": %u, \"sign_bits\": %u, "
+		    "\"host_filestamp\": %u, \"sign_filestamp\": %u, "
+		    "\"iff_filestamp\": %u, \"gq_filestamp\": %u, "
+		    "\"mv_filestamp\": %u, \"certificates\": [", k->status,
+		    k->crypto ? schemes : "none", k->host_bits, k->sign_bits,
+		    k->host_fs, k->sign_fs, k->iff_fs, k->gq_fs, k->mv_fs);
+		for (i = 0; i < k->ncerts; i++) {
+			const struct ipc_keyd_certinfo *c = &k->certs[i];
+
+			fprintf(f->out, "%s{\"subject\": ", i ? ", " : "");
+			json_str(f->out, c->subject, sizeof(c->subject));
+			fprintf(f->out, ", \"issuer\": ");
+			json_str(f->out, c->issuer, sizeof(c->issuer));
+			fprintf(f->out, ", \"not_before\": %lld, "
+			    "\"not_after\": %lld, \"filestamp\": %u, "
+			    "\"serial\": %llu, \"trusted\": %s, "
+			    "\"private\": %s, \"self_signed\": %s, "
+			    "\"valid_now\": %s}", (long long)c->notbefore,
+			    (long long)c->notafter, c->fstamp,
+			    (unsigned long long)c->serial,
+			    c->flags & KEYD_CERT_TRUST ? "true" : "false",
+			    c->flags & KEYD_CERT_PRIV ? "true" : "false",
+			    c->flags & KEYD_CERT_SELF ? "true" : "false",
+			    c->flags & KEYD_CERT_VALIDNOW ? "true" : "false");
+		}
+		fprintf(f->out, "], \"groups\": [");
+		for (i = 0; i < k->ngroups; i++) {
+			fprintf(f->out, "%s{\"group\": ", i ? ", " : "");
+			json_str(f->out, k->groups[i].group,
+			    sizeof(k->groups[i].group));
+			fprintf(f->out, ", \"scheme\": \"%s\", "
+			    "\"filestamp\": %u}",
+			    scheme_name(k->groups[i].scheme),
+			    k->groups[i].fstamp);
+		}
+		fprintf(f->out, "], \"requests\": {");
+		for (i = 0; i < k->ncounters; i++) {
+			k->counters[i].name[sizeof(k->counters[i].name) - 1] =
+			    '\0';
+			fprintf(f->out, "%s\"%s\": {\"served\": %llu, "
+			    "\"refused\": %llu, \"rate_limited\": %llu}",
+			    i ? ", " : "", k->counters[i].name,
+			    (unsigned long long)k->counters[i].served,
+			    (unsigned long long)k->counters[i].refused,
+			    (unsigned long long)k->counters[i].ratelimited);
+		}
+		fprintf(f->out, "}}");
+		return;
+	}
+	fmt_time(k->started, nb, sizeof(nb));
+	fprintf(f->out, "keyd:        pid %d, started %s, crypto %s\n",
+	    k->pid, nb, k->crypto ? "on" : "off");
+	if (k->crypto) {
+		fprintf(f->out, "host:        %s, status word 0x%08x\n",
+		    k->host, k->status);
+		fprintf(f->out, "identity:    %s (server keys of %s)\n",
+		    schemes, k->ident);
+		fprintf(f->out, "host key:    RSA %u bits, filestamp %u\n",
+		    k->host_bits, k->host_fs);
+		fprintf(f->out, "sign key:    %u bits, filestamp %u\n",
+		    k->sign_bits, k->sign_fs);
+		if (k->iff_fs || k->gq_fs || k->mv_fs)
+			fprintf(f->out, "ident keys:  filestamps IFF %u, "
+			    "GQ %u, MV %u\n", k->iff_fs, k->gq_fs, k->mv_fs);
+	}
+	for (i = 0; i < k->ncerts; i++) {
+		const struct ipc_keyd_certinfo *c = &k->certs[i];
+
+		fmt_time(c->notbefore, nb, sizeof(nb));
+		fmt_time(c->notafter, na, sizeof(na));
+		fprintf(f->out, "certificate: subject %s, issuer %s\n"
+		    "             valid %s to %s\n"
+		    "             filestamp %u, serial %llu,%s%s%s%s\n",
+		    c->subject, c->issuer, nb, na, c->fstamp,
+		    (unsigned long long)c->serial,
+		    c->flags & KEYD_CERT_TRUST ? " trusted" : " not trusted",
+		    c->flags & KEYD_CERT_PRIV ? ", private" : "",
+		    c->flags & KEYD_CERT_SELF ? ", self-signed" : "",
+		    c->flags & KEYD_CERT_VALIDNOW ? ", valid now" :
+		    ", NOT VALID NOW");
+	}
+	for (i = 0; i < k->ngroups; i++)
+		fprintf(f->out, "group key:   %s (%s), filestamp %u\n",
+		    k->groups[i].group, scheme_name(k->groups[i].scheme),
+		    k->groups[i].fstamp);
+	fprintf(f->out, "%-12s %10s %10s %12s\n", "request", "served",
+	    "refused", "rate-limited");
+	for (i = 0; i < k->ncounters; i++) {
+		k->counters[i].name[sizeof(k->counters[i].name) - 1] = '\0';
+		fprintf(f->out, "%-12s %10llu %10llu %12llu\n",
+		    k->counters[i].name,
+		    (unsigned long long)k->counters[i].served,
+		    (unsigned long long)k->counters[i].refused,
+		    (unsigned long long)k->counters[i].ratelimited);
+	}
+}
+
 int
 ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
 {
@@ -299,6 +508,24 @@ ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
 		memcpy(&c, data, sizeof(c));
 		fmt_counters(f, &c);
 		return 0;
+	case IMSG_CTL_KEYD: {
+		struct ipc_keyd_stats k;
+		uint32_t i;
+
+		if (len != sizeof(k))
+			return -1;
+		memcpy(&k, data, sizeof(k));
+		k.host[sizeof(k.host) - 1] = '\0';
+		k.ident[sizeof(k.ident) - 1] = '\0';
+		for (i = 0; i < KEYD_MAXCERTS; i++) {
+			k.certs[i].subject[IPC_NAMELEN - 1] = '\0';
+			k.certs[i].issuer[IPC_NAMELEN - 1] = '\0';
+		}
+		for (i = 0; i < KEYD_MAXGROUPS; i++)
+			k.groups[i].group[IPC_NAMELEN - 1] = '\0';
+		fmt_keyd(f, &k);
+		return 0;
+	}
 	default:
 		return -1;
 	}

@@ -28,11 +28,14 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: ntpctl [-j] [-s socket] [status | peers | counters | all]\n"
+	    "usage: ntpctl [-j] [-s socket] [status | peers | counters | keyd |\n"
+	    "               all]\n"
 	    "  status    synchronisation state, stratum, offset, frequency\n"
 	    "  peers     associations: reach, delay, offset, jitter, poll,\n"
 	    "            selection and authentication state\n"
 	    "  counters  packets received, sent and dropped, by reason\n"
+	    "  keyd      the key holder: certificates, identity scheme,\n"
+	    "            requests served and refused\n"
 	    "  all       all of the above\n"
 	    "  -j        JSON instead of text\n"
 	    "  -s path   control socket (default %s)\n", CONF_DEF_CTLSOCK);
@@ -154,7 +157,8 @@ main(int argc, char *argv[])
 	if (argc == 1)
 		what = argv[0];
 	if (strcmp(what, "status") != 0 && strcmp(what, "peers") != 0 &&
-	    strcmp(what, "counters") != 0 && strcmp(what, "all") != 0) {
+	    strcmp(what, "counters") != 0 && strcmp(what, "keyd") != 0 &&
+	    strcmp(what, "all") != 0) {
 		fprintf(stderr, "ntpctl: unknown view '%s'\n", what);
 		usage();
 	}
@@ -174,6 +178,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(what, "counters") == 0 || strcmp(what, "all") == 0)
 		ctl_query(&ib, IMSG_CTL_SHOW_COUNTERS, &f);
+	if (strcmp(what, "keyd") == 0 || strcmp(what, "all") == 0)
+		ctl_query(&ib, IMSG_CTL_SHOW_KEYD, &f);
 	ctlfmt_end(&f);
 	imsgbuf_clear(&ib);
 	close(fd);

@@ -8,6 +8,29 @@
  * address.  Sends mode 3 requests on the poll schedule, checks each
  * response against what we asked (RFC 5905 section 8 tests) and feeds
  * the clock filter; sys.c then selects and disciplines.
+ *
+ * Symmetric mode (RFC 5905 modes 1 and 2, `peer` lines) is not
+ * implemented yet: the parent refuses such a configuration.  How it
+ * will fit here:
+ * - A `peer` is a struct peer like a server's (kind CONF_PEER), polled
+ *   on the same schedule, but it sends mode 1 and must answer mode 1 or
+ *   2 packets that arrive on the peer's own schedule.  So the peer keeps
+ *   two more timestamps: the peer's last transmit time and our receive
+ *   time of it; they become org and rec of our next packet (a client
+ *   leaves them 0).  The offset/delay arithmetic below is unchanged:
+ *   T1 = org, T2 = rec, T3 = xmt of the packet, T4 = our receive time.
+ * - Matching stays "org equals our last xmt" (the bogus test), plus
+ *   the RFC's duplicate test (xmt equal to the last one seen), which a
+ *   client gets for free by clearing `outstanding`.
+ * - Mode 1 from an address with no association would mobilise a
+ *   passive (mode 2) ephemeral association, only if restrict allows
+ *   it (no `nopeer`) and the packet is authenticated (Autokey), as the
+ *   reference requires, with a small cap on their number; they are
+ *   freed after some polls with reach 0 (as pool.c judges a dead
+ *   association).  engine_packet() routes modes 1 and 2 to
+ *   client_find() first, then to that mobilisation.
+ * - Selection treats a peer like a server, except the loop test: a
+ *   peer whose refid is our own address is synchronised to us.
  */
 
 #include <sys/types.h>

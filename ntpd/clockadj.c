@@ -133,7 +133,8 @@ clockadj_parse_drift(const char *buf, size_t len, double *ppm)
 	char tmp[64], *end;
 	double v;
 
-	if (len == 0 || len >= sizeof(tmp))
+	/* A NUL would end the number early and hide damage after it. */
+	if (len == 0 || len >= sizeof(tmp) || memchr(buf, '\0', len) != NULL)
 		return -1;
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "keyd_client.h"
 #include "log.h"
 
 struct ctl_conn {
@@ -115,6 +116,7 @@ control_fill_status(struct ctl_status *st)
 	st->keyd_crypto = eng->keyd_status.crypto;
 	st->keyd_served = eng->keyd_status.served;
 	st->keyd_refused = eng->keyd_status.refused;
+	sys_leap_status(st);
 }
 
 static void
@@ -179,6 +181,19 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		    &eng->cnt, sizeof(eng->cnt)) == -1)
 			return -1;
 		break;
+	case IMSG_CTL_SHOW_KEYD: {
+		/* keyd's stats as last fetched (keyd_client.c, every 5 s) */
+		static struct ipc_keyd_stats ks;
+
+		if (keyd_stats() != NULL)
+			memcpy(&ks, keyd_stats(), sizeof(ks));
+		else
+			memset(&ks, 0, sizeof(ks));
+		if (imsg_compose(&c->ibuf, IMSG_CTL_KEYD, 0, 0, -1, &ks,
+		    sizeof(ks)) == -1)
+			return -1;
+		break;
+	}
 	default:
 		return -1;
 	}

@@ -28,8 +28,10 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "keyd_client.h"
 #include "log.h"
 #include "packet.h"
+#include "pool.h"
 #include "sandbox.h"
 #include "secmem.h"
 
@@ -149,6 +151,17 @@ engine_recv_conf(void)
 		case IMSG_SOCKET_NTP:
 			engine_add_socket(&imsg);
 			break;
+		case IMSG_CONF_LEAP:
+			sys_leap_conf(&imsg);
+			break;
+		case IMSG_CONF_NAME:
+			pool_conf_name(&imsg);
+			break;
+		case IMSG_SOCKET_RESOLVER:
+			if (imsg_expect_len(&imsg, 0) == -1 || imsg.fd == -1)
+				fatalx("parent sent a bad SOCKET_RESOLVER");
+			pool_set_fd(imsg.fd);
+			break;
 		case IMSG_SOCKET_CTL:
 			if (imsg_expect_len(&imsg, 0) == -1 || imsg.fd == -1)
 				fatalx("parent sent a bad SOCKET_CTL");
@@ -183,9 +196,15 @@ engine_dispatch_parent(void)
 			fatalx("parent pipe: bad message");
 		if (n == 0)
 			return;
-		if (imsg.fd != -1)
+		if (imsg.fd != -1 && imsg.hdr.type != IMSG_KEYD_NEWPIPE)
 			fatalx("parent sent an unexpected descriptor");
 		switch (imsg.hdr.type) {
+		case IMSG_KEYD_NEWPIPE:
+			/* SIGHUP: a fresh keyd on the new key files. */
+			if (imsg_expect_len(&imsg, 0) == -1 || imsg.fd == -1)
+				fatalx("parent sent a bad KEYD_NEWPIPE");
+			keyd_client_newpipe(imsg.fd);
+			break;
 		case IMSG_CLOCK_DONE:
 			if (imsg_get_data(&imsg, &d, sizeof(d)) == -1)
 				fatalx("parent sent a bad CLOCK_DONE");
@@ -214,129 +233,155 @@ engine_dispatch_keyd(void)
 			fatalx("keyd pipe: bad message");
 		if (n == 0)
 			return;
-		if (imsg.fd != -1)
-			fatalx("keyd sent an unexpected descriptor");
-		switch (imsg.hdr.type) {
-		case IMSG_KEYD_STATUS:
-			if (imsg_get_data(&imsg, &eng->keyd_status,
-			    sizeof(eng->keyd_status)) == -1)
-				fatalx("keyd sent a bad KEYD_STATUS");
-			eng->keyd_status.host[IPC_NAMELEN - 1] = '\0';
-			log_debug("keyd: crypto %s",
-			    eng->keyd_status.crypto ? "on" : "off");
-			break;
-		default:
-			fatalx("keyd sent unexpected %s",
-			    ipc_type_name(imsg.hdr.type));
-		}
+		/* Every reply goes to the request that asked for it. */
+		if (keyd_client_dispatch(&imsg) == -1)
+			fatalx("keyd sent unexpected %s (%zu bytes)",
+			    ipc_type_name(imsg.hdr.type), imsg.datalen);
 		imsg_free(&imsg);
 	}
 }
 
 /*
- * Read one datagram with its kernel receive timestamp (T2 for the
- * server, T4 for the client: taken as early as the host allows).
+ * Receive buffers, static so that the hot path allocates nothing.
+ * recvmmsg(2) fills up to ENGINE_RXBATCH datagrams per system call,
+ * each with its sender and its kernel receive timestamp.
+ */
+#define ENGINE_RXBATCH	32
+#define ENGINE_RXROUNDS	4	/* batches per socket per poll round */
+
+struct engine_rxbuf {
+	struct mmsghdr		 mm[ENGINE_RXBATCH];
+	struct iovec		 iov[ENGINE_RXBATCH];
+	struct sockaddr_storage	 from[ENGINE_RXBATCH];
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct timespec))];
+	}			 cmsg[ENGINE_RXBATCH];
+	uint8_t			 buf[ENGINE_RXBATCH][NTP_MAXPKT + 1];
+};
+static struct engine_rxbuf	engine_rx;
+
+/* Handle one datagram; t is its receive time (T2 or T4). */
+static void
+engine_packet(struct ntp_sock *ns, const uint8_t *buf, size_t n,
+    int flags, const struct sockaddr *from, socklen_t fromlen,
+    const struct timespec *t)
+{
+	struct ntp_pkt pkt;
+	struct peer *p;
+
+	eng->cnt.rx++;
+	if (flags & MSG_TRUNC) {
+		eng->cnt.rx_badext++;
+		return;
+	}
+	switch (packet_parse(buf, n, &pkt)) {
+	case PKT_OK:
+		break;
+	case PKT_SHORT:
+		eng->cnt.rx_short++;
+		return;
+	case PKT_BADVERSION:
+		eng->cnt.rx_badversion++;
+		return;
+	case PKT_BADMODE:
+		eng->cnt.rx_badmode++;
+		return;
+	case PKT_MODE6:
+		/* The mode 6 responder comes with ntpq support. */
+		eng->cnt.rx_mode6++;
+		return;
+	case PKT_MODE7:
+		eng->cnt.rx_mode7++;
+		return;
+	case PKT_BADMAC:
+		eng->cnt.rx_badmac++;
+		return;
+	default:
+		eng->cnt.rx_badext++;
+		return;
+	}
+	switch (pkt.mode) {
+	case NTP_MODE_CLIENT:
+		server_recv(ns, buf, n, &pkt, from, fromlen,
+		    ntp_ts_from_timespec(t));
+		break;
+	case NTP_MODE_SERVER:
+		if ((p = client_find(from, fromlen)) == NULL) {
+			eng->cnt.rx_unexpected++;
+			break;
+		}
+		client_recv(p, &pkt, ntp_ts_from_timespec(t), engine_mono());
+		break;
+	default:
+		/* Symmetric and broadcast modes come later. */
+		eng->cnt.rx_badmode++;
+		break;
+	}
+}
+
+/*
+ * Read what is waiting on a socket in batches, with each datagram's
+ * kernel receive timestamp (T2 for the server, T4 for the client: taken
+ * as early as the host allows), and send the server's answers to a
+ * batch before reading the next.
  */
 static void
 engine_recv(struct ntp_sock *ns)
 {
-	uint8_t buf[NTP_MAXPKT + 1];
-	union {
-		struct cmsghdr hdr;
-		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
-	} cmsgbuf;
-	struct sockaddr_storage from;
-	struct iovec iov;
-	struct msghdr msg;
+	static double last_warn = -1e9;
+	struct engine_rxbuf *rx = &engine_rx;
+	struct msghdr *msg;
 	struct cmsghdr *cm;
 	struct timespec ts;
-	struct ntp_pkt pkt;
-	struct peer *p;
-	enum packet_err e;
-	ssize_t n;
-	int i, have_ts;
+	int i, n, round, have_ts;
 
-	/* Bounded batch so that one busy socket cannot starve the rest. */
-	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = buf;
-		iov.iov_len = sizeof(buf);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cmsgbuf.buf;
-		msg.msg_controllen = sizeof(cmsgbuf.buf);
-		if ((n = recvmsg(ns->fd, &msg, 0)) == -1) {
+	/* Bounded so that one busy socket cannot starve the rest. */
+	for (round = 0; round < ENGINE_RXROUNDS; round++) {
+		for (i = 0; i < ENGINE_RXBATCH; i++) {
+			msg = &rx->mm[i].msg_hdr;
+			rx->iov[i].iov_base = rx->buf[i];
+			rx->iov[i].iov_len = sizeof(rx->buf[i]);
+			msg->msg_name = &rx->from[i];
+			msg->msg_namelen = sizeof(rx->from[i]);
+			msg->msg_iov = &rx->iov[i];
+			msg->msg_iovlen = 1;
+			msg->msg_control = rx->cmsg[i].buf;
+			msg->msg_controllen = sizeof(rx->cmsg[i].buf);
+			msg->msg_flags = 0;
+		}
+		if ((n = recvmmsg(ns->fd, rx->mm, ENGINE_RXBATCH, 0,
+		    NULL)) == -1) {
+			/* Not a log line per datagram: once a minute. */
 			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNREFUSED)
-				log_warn("recvmsg");
-			return;
-		}
-		have_ts = 0;
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-		    cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET &&
-			    cm->cmsg_type == SO_TIMESTAMPNS &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(ts))) {
-				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-				have_ts = 1;
+			    errno != ECONNREFUSED &&
+			    engine_mono() - last_warn > 60) {
+				last_warn = engine_mono();
+				log_warn("recvmmsg");
 			}
-		}
-		if (!have_ts)
-			clock_gettime(CLOCK_REALTIME, &ts);
-		eng->cnt.rx++;
-		if (msg.msg_flags & MSG_TRUNC) {
-			eng->cnt.rx_badext++;
-			continue;
-		}
-		e = packet_parse(buf, (size_t)n, &pkt);
-		switch (e) {
-		case PKT_OK:
 			break;
-		case PKT_SHORT:
-			eng->cnt.rx_short++;
-			continue;
-		case PKT_BADVERSION:
-			eng->cnt.rx_badversion++;
-			continue;
-		case PKT_BADMODE:
-			eng->cnt.rx_badmode++;
-			continue;
-		case PKT_MODE6:
-			/* The mode 6 responder comes with ntpq support. */
-			eng->cnt.rx_mode6++;
-			continue;
-		case PKT_MODE7:
-			eng->cnt.rx_mode7++;
-			continue;
-		case PKT_BADMAC:
-			eng->cnt.rx_badmac++;
-			continue;
-		default:
-			eng->cnt.rx_badext++;
-			continue;
 		}
-		switch (pkt.mode) {
-		case NTP_MODE_CLIENT:
-			server_recv(ns, buf, (size_t)n, &pkt,
-			    (struct sockaddr *)&from, msg.msg_namelen,
-			    ntp_ts_from_timespec(&ts));
-			break;
-		case NTP_MODE_SERVER:
-			if ((p = client_find((struct sockaddr *)&from,
-			    msg.msg_namelen)) == NULL) {
-				eng->cnt.rx_unexpected++;
-				break;
+		for (i = 0; i < n; i++) {
+			msg = &rx->mm[i].msg_hdr;
+			have_ts = 0;
+			for (cm = CMSG_FIRSTHDR(msg); cm != NULL;
+			    cm = CMSG_NXTHDR(msg, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET &&
+				    cm->cmsg_type == SO_TIMESTAMPNS &&
+				    cm->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+					have_ts = 1;
+				}
 			}
-			client_recv(p, &pkt, ntp_ts_from_timespec(&ts),
-			    engine_mono());
-			break;
-		default:
-			/* Symmetric and broadcast modes come later. */
-			eng->cnt.rx_badmode++;
-			break;
+			if (!have_ts)
+				clock_gettime(CLOCK_REALTIME, &ts);
+			engine_packet(ns, rx->buf[i], rx->mm[i].msg_len,
+			    msg->msg_flags, (struct sockaddr *)&rx->from[i],
+			    msg->msg_namelen, &ts);
 		}
+		server_flush();
+		if (n < ENGINE_RXBATCH)
+			break;
 	}
 }
 
@@ -366,12 +411,12 @@ engine_sandbox(const char *user, const char *root, int insecure)
 int
 engine_main(int argc, char *argv[])
 {
-	struct pollfd pfd[2 + ENGINE_MAX_SOCKS + 1 + ENGINE_MAX_CTL];
+	struct pollfd pfd[2 + ENGINE_MAX_SOCKS + 1 + ENGINE_MAX_CTL + 1];
 	struct sigaction sa;
 	const char *user = NULL, *root = NULL;
-	size_t i, nfds, ctl_first;
+	size_t i, nfds, ctl_first, res_i;
 	double now, timeout, next_tick;
-	int ch, debug = 0, verbose = 0, insecure = 0, ms;
+	int ch, debug = 0, verbose = 0, insecure = 0, ms, kfd;
 
 	while ((ch = getopt(argc, argv, "Eu:r:dvU")) != -1) {
 		switch (ch) {
@@ -431,9 +476,7 @@ engine_main(int argc, char *argv[])
 	    eng->npeers, eng->nsocks,
 	    eng->conf.flags & IPC_F_NOCLOCK ? ", clock adjustment off" : "");
 
-	if (imsg_compose(&eng->keyd, IMSG_KEYD_HELLO, 0, 0, -1, NULL, 0) ==
-	    -1)
-		fatal("imsg_compose");
+	keyd_client_init(&eng->keyd);
 
 	next_tick = engine_mono() + 1.0;
 	while (!engine_quit) {
@@ -462,7 +505,9 @@ engine_main(int argc, char *argv[])
 		pfd[nfds].events = POLLIN;
 		nfds++;
 		ctl_first = nfds;
-		control_pollfds(pfd, &nfds, sizeof(pfd) / sizeof(pfd[0]));
+		control_pollfds(pfd, &nfds, sizeof(pfd) / sizeof(pfd[0]) - 1);
+		res_i = nfds++;
+		pool_pollfd(&pfd[res_i]);
 
 		if (poll(pfd, nfds, ms) == -1) {
 			if (errno == EINTR)
@@ -472,8 +517,12 @@ engine_main(int argc, char *argv[])
 		if (pfd[0].revents & POLLOUT &&
 		    imsgbuf_write(&eng->parent) == -1)
 			fatal("parent pipe write");
+		kfd = eng->keyd.fd;
 		if (pfd[0].revents & (POLLIN | POLLHUP))
 			engine_dispatch_parent();
+		/* A key reload replaced the keyd pipe: its events are stale. */
+		if (eng->keyd.fd != kfd)
+			pfd[1].revents = 0;
 		if (pfd[1].revents & POLLOUT &&
 		    imsgbuf_write(&eng->keyd) == -1)
 			fatal("keyd pipe write");
@@ -485,11 +534,14 @@ engine_main(int argc, char *argv[])
 		if (pfd[ctl_first - 1].revents & POLLIN)
 			control_accept(eng->ctl_listen);
 		control_dispatch(pfd);
+		pool_dispatch(&pfd[res_i]);
 
 		now = engine_mono();
 		client_timers(now);
 		if (now >= next_tick) {
 			sys_tick(now);
+			pool_timers(now);
+			keyd_client_tick(now);
 			next_tick = now + 1.0;
 		}
 	}

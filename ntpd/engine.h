@@ -115,12 +115,15 @@ void	 server_recv(struct ntp_sock *, const uint8_t *, size_t,
 	    const struct ntp_pkt *, const struct sockaddr *, socklen_t,
 	    ntp_ts t2);
 int	 server_restricted(const struct sockaddr *, uint32_t flag);
+void	 server_flush(void);		/* send the queued responses */
 
 /* sys.c */
 void	 sys_init(void);
 void	 sys_peer_update(struct peer *, double now);
 void	 sys_tick(double now);
 void	 sys_clock_done(const struct ipc_clock_done *);
+void	 sys_leap_conf(struct imsg *);
+void	 sys_leap_status(struct ctl_status *);
 
 /* control.c */
 void	 control_accept(int);

@@ -37,7 +37,9 @@
 #include "engine.h"
 #include "imsg.h"
 #include "ipc.h"
+#include "leapsec.h"
 #include "log.h"
+#include "resolver.h"
 #include "sandbox.h"
 #include "secmem.h"
 
@@ -53,11 +55,16 @@ struct child {
 
 static struct child	 engine = { .name = "engine", .pid = -1 };
 static struct child	 keyd = { .name = "keyd", .pid = -1 };
+/* ntpd -R: talks to the engine; our pipe to it only tells us it died. */
+static struct child	 resolver = { .name = "resolver", .pid = -1 };
+static int		 resolver_efd = -1;	/* engine's end, sent once */
 static volatile sig_atomic_t got_sigchld, got_sigterm, got_sighup;
 static int		 sigpipe_fd[2] = { -1, -1 };
 static int		 noclock, debug, verbose, insecure;
 static struct ntpd_conf	 conf;
 static char		 conffile[PATH_MAX] = NTPD_CONF;
+static struct leap_table leaptab;	/* leapfile, checked at start */
+static int		 have_leaptab;
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -292,6 +299,28 @@ open_control(const char *path)
 	return fd;
 }
 
+/* A name the engine keeps resolving through ntpd -R (ntpd/pool.c). */
+static void
+send_conf_name(const struct conf_peer *cp)
+{
+	struct ipc_conf_name c;
+
+	memset(&c, 0, sizeof(c));
+	c.peer.kind = (int32_t)cp->mode;
+	c.peer.flags = (uint32_t)cp->flags;
+	c.peer.minpoll = cp->minpoll;
+	c.peer.maxpoll = cp->maxpoll;
+	c.peer.version = cp->version;
+	strlcpy(c.peer.name, cp->host, sizeof(c.peer.name));
+	strlcpy(c.peer.ident, cp->ident, sizeof(c.peer.ident));
+	c.family = cp->family;
+	c.port = cp->port;
+	c.line = cp->line;
+	if (imsg_compose(&engine.ibuf, IMSG_CONF_NAME, 0, 0, -1, &c,
+	    sizeof(c)) == -1)
+		fatal("imsg_compose");
+}
+
 static uint32_t
 resolve_peers(void)
 {
@@ -311,10 +340,14 @@ resolve_peers(void)
 		hints.ai_flags = AI_ADDRCONFIG;
 		snprintf(port, sizeof(port), "%u", cp->port);
 		if ((e = getaddrinfo(cp->host, port, &hints, &res)) != 0) {
-			log_warnx("%s:%u: cannot resolve %s: %s", conffile,
-			    cp->line, cp->host, gai_strerror(e));
+			log_warnx("%s:%u: cannot resolve %s: %s; will retry",
+			    conffile, cp->line, cp->host, gai_strerror(e));
+			send_conf_name(cp);
 			continue;
 		}
+		/* A pool is resolved again whenever it runs short. */
+		if (cp->mode == CONF_MODE_POOL)
+			send_conf_name(cp);
 		n = 0;
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
 			if (ai->ai_addrlen > sizeof(p.addr))
@@ -393,7 +426,19 @@ send_engine_conf(double drift, int have_drift, int ctlfd)
 		    &r, sizeof(r)) == -1)
 			fatal("imsg_compose");
 	}
+	if (have_leaptab) {
+		struct ipc_conf_leap cl;
+
+		leapsec_to_conf(&leaptab, &cl);
+		if (imsg_compose(&engine.ibuf, IMSG_CONF_LEAP, 0, 0, -1, &cl,
+		    sizeof(cl)) == -1)
+			fatal("imsg_compose");
+	}
 	resolve_peers();
+	if (imsg_compose(&engine.ibuf, IMSG_SOCKET_RESOLVER, 0, 0,
+	    resolver_efd, NULL, 0) == -1)
+		fatal("imsg_compose");
+	resolver_efd = -1;		/* the imsg layer closes it once sent */
 	send_sockets();
 	if (imsg_compose(&engine.ibuf, IMSG_SOCKET_CTL, 0, 0, ctlfd,
 	    NULL, 0) == -1)
@@ -405,33 +450,41 @@ send_engine_conf(double drift, int have_drift, int ctlfd)
 		fatal("sending configuration to the engine");
 }
 
+/* keyd's host name when "crypto host" is not given: ours, read once. */
+static char	 keyd_host[IPC_NAMELEN];
+
 static void
-send_keyd_conf(void)
+send_keyd_conf(struct child *kd, struct ntpd_conf *c)
 {
 	struct ipc_keyd_conf *k;
 
+	/* Read before the sandbox (uname is not allowed after it). */
+	if (keyd_host[0] == '\0' &&
+	    gethostname(keyd_host, sizeof(keyd_host) - 1) == -1)
+		strlcpy(keyd_host, "localhost", sizeof(keyd_host));
 	/* The password travels in locked memory and is wiped after use. */
 	if ((k = secmem_alloc(sizeof(*k))) == NULL)
 		fatalx("secure memory");
 	memset(k, 0, sizeof(*k));
-	k->enabled = conf.crypto.enabled;
-	strlcpy(k->keysdir, conf.keysdir, sizeof(k->keysdir));
-	strlcpy(k->host, conf.crypto.host, sizeof(k->host));
-	strlcpy(k->ident, conf.crypto.ident, sizeof(k->ident));
-	strlcpy(k->digest, conf.crypto.digest, sizeof(k->digest));
-	if (conf.crypto.pw_set)
-		strlcpy(k->pw, conf.crypto.pw, sizeof(k->pw));
-	if (imsg_compose(&keyd.ibuf, IMSG_KEYD_CONF, 0, 0, -1, k,
+	k->enabled = c->crypto.enabled;
+	strlcpy(k->keysdir, c->keysdir, sizeof(k->keysdir));
+	strlcpy(k->host, c->crypto.host[0] != '\0' ? c->crypto.host :
+	    keyd_host, sizeof(k->host));
+	strlcpy(k->ident, c->crypto.ident, sizeof(k->ident));
+	strlcpy(k->digest, c->crypto.digest, sizeof(k->digest));
+	if (c->crypto.pw_set)
+		strlcpy(k->pw, c->crypto.pw, sizeof(k->pw));
+	if (imsg_compose(&kd->ibuf, IMSG_KEYD_CONF, 0, 0, -1, k,
 	    sizeof(*k)) == -1)
 		fatal("imsg_compose");
 	secmem_free(k);
-	if (imsg_compose(&keyd.ibuf, IMSG_KEYD_CONF_END, 0, 0, -1, NULL, 0)
+	if (imsg_compose(&kd->ibuf, IMSG_KEYD_CONF_END, 0, 0, -1, NULL, 0)
 	    == -1)
 		fatal("imsg_compose");
-	if (imsgbuf_flush(&keyd.ibuf) == -1)
+	if (imsgbuf_flush(&kd->ibuf) == -1)
 		fatal("sending configuration to keyd");
 	/* We hold no copy of the password from here on. */
-	secmem_wipe(conf.crypto.pw, sizeof(conf.crypto.pw));
+	secmem_wipe(c->crypto.pw, sizeof(c->crypto.pw));
 }
 
 static const char *
@@ -483,7 +536,8 @@ reap(int *statusp)
 	for (i = 0; i < 20; i++) {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			c = pid == engine.pid ? &engine :
-			    pid == keyd.pid ? &keyd : NULL;
+			    pid == keyd.pid ? &keyd :
+			    pid == resolver.pid ? &resolver : NULL;
 			if (c == NULL)
 				continue;
 			/* A signal death outranks a plain exit. */
@@ -512,17 +566,17 @@ reap(int *statusp)
 static void
 stop_children(void)
 {
-	struct child *cs[2] = { &engine, &keyd };
+	struct child *cs[3] = { &engine, &keyd, &resolver };
 	struct timespec t0, now;
 	int i, alive, status;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (cs[i]->pid > 0)
 			kill(cs[i]->pid, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		alive = 0;
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 3; i++) {
 			if (cs[i]->pid <= 0)
 				continue;
 			if (waitpid(cs[i]->pid, &status, WNOHANG) ==
@@ -539,7 +593,7 @@ stop_children(void)
 			break;
 		poll(NULL, 0, 20);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (cs[i]->pid > 0) {
 			log_warnx("%s did not stop, killing it", cs[i]->name);
 			kill(cs[i]->pid, SIGKILL);
@@ -582,6 +636,76 @@ shutdown_all(int status)
 		unlink(conf.controlsocket);
 	log_info("%s", status == 0 ? "terminating" : "terminating on error");
 	exit(status);
+}
+
+/* Arm or clear the kernel's leap second (bounded; -x: only logged). */
+static void
+dispatch_set_leap(struct imsg *imsg)
+{
+	struct ipc_leap l;
+	struct ipc_clock_done done;
+	char why[160];
+
+	if (imsg_get_data(imsg, &l, sizeof(l)) == -1 ||
+	    leapsec_validate(&l, why, sizeof(why)) == -1) {
+		log_warnx("engine sent an invalid SET_LEAP: %s",
+		    imsg->datalen == sizeof(l) ? why : "bad length");
+		shutdown_all(1);
+	}
+	memset(&done, 0, sizeof(done));
+	done.request = IMSG_SET_LEAP;
+	if (leapsec_apply(&l, noclock, why, sizeof(why)) == -1) {
+		done.error = errno;
+		log_warn("%s", why);
+	} else {
+		done.applied = !noclock;
+		log_info("%s", why);
+	}
+	if (imsg_compose(&engine.ibuf, IMSG_CLOCK_DONE, 0, 0, -1, &done,
+	    sizeof(done)) == -1)
+		fatal("imsg_compose");
+}
+
+/*
+ * The leap file is checked before anything starts: a file that is
+ * missing, damaged or fails its hash is an error (the administrator
+ * asked for it, and a wrong table would insert a wrong second).  An
+ * expired file is still right about the past; it is used, with a
+ * warning, and the servers' vote covers what it cannot know.
+ */
+static void
+load_leapfile(void)
+{
+	char err[600];
+
+	if (conf.leapfile[0] == '\0')
+		return;
+	if (leapsec_load(conf.leapfile, &leaptab, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ntpd: leapfile %s\n", err);
+		exit(1);
+	}
+	have_leaptab = 1;
+}
+
+static void
+log_leapfile(void)
+{
+	struct leapsec_state st;
+	struct timespec ts;
+	char when[40];
+
+	if (!have_leaptab)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	leapsec_query(&leaptab, (uint64_t)ts.tv_sec + NTP_UNIX_OFFSET, &st);
+	leapsec_fmt(leaptab.expires, when, sizeof(when));
+	if (st.expired)
+		log_warnx("leapfile %s expired on %s: leap seconds after it "
+		    "are taken from the servers; install a current "
+		    "leap-seconds.list", conf.leapfile, when);
+	else
+		log_info("leapfile %s: TAI-UTC %d s, expires %s",
+		    conf.leapfile, st.tai_offset, when);
 }
 
 /* Engine requests: the only thing the parent does once running. */
@@ -647,6 +771,9 @@ dispatch_engine(void)
 			    -1, &done, sizeof(done)) == -1)
 				fatal("imsg_compose");
 			break;
+		case IMSG_SET_LEAP:
+			dispatch_set_leap(&imsg);
+			break;
 		case IMSG_SYNCED:
 			if (imsg_get_data(&imsg, &s, sizeof(s)) == -1) {
 				log_warnx("engine sent a bad SYNCED");
@@ -693,6 +820,7 @@ wait_keyd_ready(void)
 	struct imsg imsg;
 	struct ipc_error e;
 	struct pollfd pfd;
+	struct child *dead;
 	ssize_t n;
 	int status;
 
@@ -705,20 +833,23 @@ wait_keyd_ready(void)
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
 			fatal("poll");
-		if (got_sigchld && reap(&status) != NULL) {
+		if (got_sigterm)
+			shutdown_all(0);
+		/* Read first: a keyd that refuses writes FAILED, then exits. */
+		if ((n = imsgbuf_read(&keyd.ibuf)) == -1 && errno != EAGAIN)
+			fatal("keyd pipe");
+		if (n > 0)
+			continue;
+		if (n == 0)
+			child_gone(&keyd);
+		if (got_sigchld && (dead = reap(&status)) != NULL) {
 			char buf[200];
 
-			describe_exit(&keyd, status, buf, sizeof(buf));
-			keyd.pid = -1;
+			describe_exit(dead, status, buf, sizeof(buf));
+			dead->pid = -1;
 			log_warnx("%s during start-up", buf);
 			shutdown_all(1);
 		}
-		if (got_sigterm)
-			shutdown_all(0);
-		if ((n = imsgbuf_read(&keyd.ibuf)) == -1 && errno != EAGAIN)
-			fatal("keyd pipe");
-		if (n == 0)
-			child_gone(&keyd);
 	}
 	switch (imsg.hdr.type) {
 	case IMSG_KEYD_READY:
@@ -751,8 +882,150 @@ errx_unsupported(unsigned int line, const char *what)
 	exit(1);
 }
 
+/*
+ * Key reload (SIGHUP): a fresh keyd on the new files.  The sandboxed
+ * parent cannot look users up, so keyd gets its uid:gid on the command
+ * line (-i), from the start.
+ */
+static char	 keyd_path[PATH_MAX];
+static char	*keyd_argv[20];
+static char	 keyd_ids[32];
+
+/* The new keyd's verdict, or -1 with why (it is then stopped). */
+static int
+reload_wait_ready(struct child *nk, char *why, size_t whylen)
+{
+	struct imsg imsg;
+	struct ipc_error e;
+	struct pollfd pfd;
+	ssize_t n;
+	int i, status, rv = -1;
+
+	for (i = 0; i < 300; i++) {
+		if ((n = imsg_get(&nk->ibuf, &imsg)) == -1) {
+			snprintf(why, whylen, "keyd pipe: bad message");
+			return -1;
+		}
+		if (n > 0)
+			break;
+		pfd.fd = nk->ibuf.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			fatal("poll");
+		if ((n = imsgbuf_read(&nk->ibuf)) == -1 && errno != EAGAIN) {
+			snprintf(why, whylen, "keyd pipe: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			if (waitpid(nk->pid, &status, 0) == nk->pid) {
+				describe_exit(nk, status, why, whylen);
+				nk->pid = -1;
+			} else
+				snprintf(why, whylen, "the new keyd went away");
+			return -1;
+		}
+	}
+	if (i == 300) {
+		snprintf(why, whylen, "the new keyd did not answer in 30 s");
+		return -1;
+	}
+	switch (imsg.hdr.type) {
+	case IMSG_KEYD_READY:
+		if (imsg_expect_len(&imsg, 0) == 0)
+			rv = 0;
+		else
+			snprintf(why, whylen, "keyd: bad READY");
+		break;
+	case IMSG_KEYD_FAILED:
+		if (imsg_get_data(&imsg, &e, sizeof(e)) == -1) {
+			snprintf(why, whylen, "keyd: bad FAILED");
+			break;
+		}
+		e.msg[sizeof(e.msg) - 1] = '\0';
+		strlcpy(why, e.msg, whylen);
+		break;
+	default:
+		snprintf(why, whylen, "keyd sent %s during start-up",
+		    ipc_type_name(imsg.hdr.type));
+	}
+	imsg_free(&imsg);
+	return rv;
+}
+
+/*
+ * Start a fresh keyd on the current key files; when it is ready, hand
+ * the engine its pipe (IMSG_KEYD_NEWPIPE) and retire the old keyd by
+ * closing our pipe to it (it exits; reap() ignores its pid).  If the new
+ * keyd fails, the old one stays in service and the reason is logged.
+ * The configuration file is read again for the crypto lines and keysdir
+ * (with the password, which we do not keep); other changes need a
+ * restart.
+ */
 static void
-check_user(const char *user, char *err, size_t errlen)
+reload_keys(void)
+{
+	struct ntpd_conf *nc;
+	struct child nk = { .name = "new keyd", .pid = -1 };
+	char why[512];
+	int pk[2], ek[2], status;
+
+	if ((nc = calloc(1, sizeof(*nc))) == NULL) {
+		log_warn("SIGHUP");
+		return;
+	}
+	conf_init(nc);
+	if (conf_parse_file(conffile, nc, why, sizeof(why)) == -1) {
+		log_warnx("SIGHUP: %s; keys not reloaded", why);
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pk) == -1) {
+		log_warn("SIGHUP: socketpair");
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ek) == -1) {
+		log_warn("SIGHUP: socketpair");
+		close(pk[0]);
+		close(pk[1]);
+		goto out;
+	}
+	nk.pid = start_child(keyd_path, keyd_argv, pk[1], ek[1]);
+	close(pk[1]);
+	close(ek[1]);
+	if (imsgbuf_init(&nk.ibuf, pk[0], IMSGF_SECURE) == -1)
+		fatal("imsgbuf_init");
+	send_keyd_conf(&nk, nc);
+	if (reload_wait_ready(&nk, why, sizeof(why)) == -1) {
+		log_warnx("key reload failed, the running keyd stays: %s",
+		    why);
+		if (nk.pid > 0) {
+			kill(nk.pid, SIGTERM);
+			waitpid(nk.pid, &status, 0);
+		}
+		close(ek[0]);
+		close(pk[0]);
+		imsgbuf_clear(&nk.ibuf);
+		goto out;
+	}
+	if (imsg_compose(&engine.ibuf, IMSG_KEYD_NEWPIPE, 0, 0, ek[0], NULL,
+	    0) == -1 || imsgbuf_flush(&engine.ibuf) == -1)
+		fatal("handing the engine the new keyd");
+	/* The old keyd leaves when its pipes close; reap() ignores it. */
+	log_info("keys reloaded: keyd pid %d replaces pid %d", (int)nk.pid,
+	    (int)keyd.pid);
+	close(keyd.ibuf.fd);
+	imsgbuf_clear(&keyd.ibuf);
+	keyd.pid = nk.pid;
+	keyd.ibuf = nk.ibuf;
+ out:
+	conf_free(nc);
+	explicit_bzero(nc, sizeof(*nc));
+	free(nc);
+}
+
+static void
+check_user(const char *user, uid_t *uidp, gid_t *gidp, char *err,
+    size_t errlen)
 {
 	uid_t uid;
 	gid_t gid;
@@ -761,6 +1034,10 @@ check_user(const char *user, char *err, size_t errlen)
 		fatalx("%s (create it, e.g. with etc/create-users.sh, or "
 		    "name another with the 'user'/'keyd user' directive)",
 		    err);
+	if (uidp != NULL)
+		*uidp = uid;
+	if (gidp != NULL)
+		*gidp = gid;
 }
 
 int
@@ -768,15 +1045,18 @@ main(int argc, char *argv[])
 {
 	char self[PATH_MAX], keydpath[PATH_MAX], err[512], vflag[8];
 	char *eargv[16], *kargv[16];
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct child *dead;
 	struct sigaction sa;
 	double drift = 0;
 	int ch, checkonly = 0, have_drift = 0, ctlfd, status, i;
-	int pe[2], pk[2], ek[2];
+	char *rargv[16];
+	int pe[2], pk[2], ek[2], pr[2], er[2];
 
 	if (argc > 1 && strcmp(argv[1], "-E") == 0)
 		return engine_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "-R") == 0)
+		return resolver_main(argc - 1, argv + 1);
 
 	while ((ch = getopt(argc, argv, "df:nvxU")) != -1) {
 		switch (ch) {
@@ -824,7 +1104,17 @@ main(int argc, char *argv[])
 		errx_unsupported(0, "broadcastclient");
 	if (conf.mcastclient)
 		errx_unsupported(0, "multicastclient");
+	for (i = 0; i < (int)conf.npeers; i++)
+		if (conf.peers[i].mode == CONF_MODE_PEER) {
+			/* client.c says how it will fit in. */
+			fprintf(stderr, "ntpd: %s:%u: peer: symmetric mode is "
+			    "not implemented yet\n", conffile,
+			    conf.peers[i].line);
+			exit(1);
+		}
+	load_leapfile();
 	if (checkonly) {
+		log_leapfile();
 		if (verbose)
 			conf_print(stdout, &conf);
 		fprintf(stderr, "ntpd: configuration OK\n");
@@ -840,8 +1130,13 @@ main(int argc, char *argv[])
 		log_warnx("*** -U: children run WITHOUT chroot and user "
 		    "change; never use this in production ***");
 	else {
-		check_user(conf.user, err, sizeof(err));
-		check_user(conf.keyd_user, err, sizeof(err));
+		uid_t kuid;
+		gid_t kgid;
+
+		check_user(conf.user, NULL, NULL, err, sizeof(err));
+		check_user(conf.keyd_user, &kuid, &kgid, err, sizeof(err));
+		snprintf(keyd_ids, sizeof(keyd_ids), "%u:%u",
+		    (unsigned)kuid, (unsigned)kgid);
 		if (strcmp(conf.user, conf.keyd_user) == 0)
 			fatalx("engine and keyd must run as different users "
 			    "(both are '%s')", conf.user);
@@ -865,6 +1160,7 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	log_info("sealntp starting%s", noclock ?
 	    " (clock adjustment off: -x)" : "");
+	log_leapfile();
 
 	ctlfd = open_control(conf.controlsocket);
 
@@ -882,7 +1178,9 @@ main(int argc, char *argv[])
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pe) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pk) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ek) == -1)
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ek) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pr) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, er) == -1)
 		fatal("socketpair");
 
 	self_paths(self, sizeof(self), keydpath, sizeof(keydpath));
@@ -906,6 +1204,10 @@ main(int argc, char *argv[])
 	kargv[i++] = (char *)"ntp-keyd";
 	kargv[i++] = (char *)"-u";
 	kargv[i++] = conf.keyd_user;
+	if (keyd_ids[0] != '\0') {
+		kargv[i++] = (char *)"-i";
+		kargv[i++] = keyd_ids;
+	}
 	kargv[i++] = (char *)"-r";
 	kargv[i++] = conf.chroot;
 	if (debug)
@@ -915,9 +1217,29 @@ main(int argc, char *argv[])
 	if (insecure)
 		kargv[i++] = (char *)"-U";
 	kargv[i] = NULL;
+	memcpy(keyd_argv, kargv, sizeof(kargv[0]) * (size_t)(i + 1));
+	strlcpy(keyd_path, keydpath, sizeof(keyd_path));
+
+	i = 0;
+	rargv[i++] = (char *)"ntpd: resolver";
+	rargv[i++] = (char *)"-R";
+	rargv[i++] = (char *)"-u";
+	rargv[i++] = conf.user;
+	if (debug)
+		rargv[i++] = (char *)"-d";
+	if (verbose)
+		rargv[i++] = vflag;
+	if (insecure)
+		rargv[i++] = (char *)"-U";
+	rargv[i] = NULL;
 
 	keyd.pid = start_child(keydpath, kargv, pk[1], ek[1]);
 	engine.pid = start_child(self, eargv, pe[1], ek[0]);
+	resolver.pid = start_child(self, rargv, pr[1], er[1]);
+	close(pr[1]);
+	close(er[1]);
+	resolver_efd = er[0];
+	resolver.ibuf.fd = pr[0];
 	close(pk[1]);
 	close(pe[1]);
 	close(ek[0]);
@@ -927,7 +1249,7 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	engine.open = keyd.open = 1;
 
-	send_keyd_conf();
+	send_keyd_conf(&keyd, &conf);
 	wait_keyd_ready();
 	send_engine_conf(drift, have_drift, ctlfd);
 	close(ctlfd);
@@ -937,8 +1259,8 @@ main(int argc, char *argv[])
 		log_warnx("parent sandbox: %s", err);
 		shutdown_all(1);
 	}
-	log_debug("parent sandboxed; engine pid %d, keyd pid %d",
-	    (int)engine.pid, (int)keyd.pid);
+	log_debug("parent sandboxed; engine pid %d, keyd pid %d, resolver "
+	    "pid %d", (int)engine.pid, (int)keyd.pid, (int)resolver.pid);
 
 	for (;;) {
 		pfd[0].fd = sigpipe_fd[0];
@@ -948,7 +1270,9 @@ main(int argc, char *argv[])
 		    (imsgbuf_queuelen(&engine.ibuf) > 0 ? POLLOUT : 0);
 		pfd[2].fd = keyd.ibuf.fd;
 		pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) == -1) {
+		pfd[3].fd = resolver.ibuf.fd;
+		pfd[3].events = POLLIN;
+		if (poll(pfd, 4, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -972,8 +1296,8 @@ main(int argc, char *argv[])
 			shutdown_all(0);
 		if (got_sighup) {
 			got_sighup = 0;
-			log_warnx("SIGHUP: key reload is not implemented yet; "
-			    "restart ntpd to use new keys");
+			log_info("SIGHUP: reloading the keys");
+			reload_keys();
 		}
 		if (pfd[1].revents & POLLOUT &&
 		    imsgbuf_write(&engine.ibuf) == -1)
@@ -982,5 +1306,8 @@ main(int argc, char *argv[])
 			dispatch_engine();
 		if (pfd[2].revents & (POLLIN | POLLHUP))
 			dispatch_keyd();
+		/* The resolver never writes to us: readable means gone. */
+		if (pfd[3].revents & (POLLIN | POLLHUP))
+			child_gone(&resolver);
 	}
 }

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "discipline.h"
 #include "engine.h"
+#include "leapsec.h"
 #include "log.h"
 #include "packet.h"
 #include "select.h"
@@ -45,6 +46,113 @@ static struct discipline disc;
 static double		 freq_sent = 1e9;	/* nothing sent yet */
 static double		 last_drift_write;
 static double		 last_update;
+
+/* Leap seconds (leapsec.h says what is announced when, and why). */
+static struct leap_table leaptab;	/* from the leapfile; n 0: none */
+static int		 leap_src;	/* IPC_LEAPSRC_* now in force */
+static struct ipc_leap	 leap_sent;	/* last SET_LEAP to the parent */
+static int		 leap_sent_once;
+
+void
+sys_leap_conf(struct imsg *imsg)
+{
+	struct ipc_conf_leap c;
+	char err[128];
+
+	if (imsg_get_data(imsg, &c, sizeof(c)) == -1)
+		fatalx("parent sent a bad CONF_LEAP");
+	if (leapsec_from_conf(&c, &leaptab, err, sizeof(err)) == -1)
+		fatalx("parent sent a bad CONF_LEAP: %s", err);
+}
+
+static uint64_t
+sys_ntp_secs(void)
+{
+	return (uint64_t)engine_unix() + NTP_UNIX_OFFSET;
+}
+
+/*
+ * The leap indicator we announce and whether the kernel should be
+ * armed: the leap file decides while it is current or lists the leap;
+ * otherwise a majority of the survivors, on the last day of a month.
+ */
+static void
+sys_leap_refresh(void)
+{
+	struct sysvars *sys = &eng->sys;
+	struct leapsec_state st;
+	struct ipc_leap want;
+	uint8_t li[SEL_MAXCAND];
+	struct peer *p;
+	uint64_t now = sys_ntp_secs();
+	size_t n = 0;
+	int leap = NTP_LI_NONE, serving;
+
+	serving = sys->synced || eng->conf.local_stratum > 0;
+	memset(&st, 0, sizeof(st));
+	if (leaptab.n > 0)
+		leapsec_query(&leaptab, now, &st);
+	if (leaptab.n > 0 && (st.announce != 0 || !st.expired)) {
+		leap = st.announce;
+		leap_src = IPC_LEAPSRC_FILE;
+	} else if (sys->synced) {
+		TAILQ_FOREACH(p, &eng->peers, entry)
+			if ((p->sel == PEER_SEL_SURVIVOR ||
+			    p->sel == PEER_SEL_SYSPEER) && n < SEL_MAXCAND)
+				li[n++] = p->leap;
+		if (leapsec_month_end(now))
+			leap = leapsec_vote(li, n);
+		leap_src = IPC_LEAPSRC_SERVERS;
+	} else
+		leap_src = IPC_LEAPSRC_NONE;
+	if (!serving)
+		return;		/* LI stays "alarm" */
+	if (sys->leap != leap && (leap == NTP_LI_ADD || leap == NTP_LI_DEL ||
+	    sys->leap == NTP_LI_ADD || sys->leap == NTP_LI_DEL))
+		log_info("leap indicator now %d (%s)", leap,
+		    leap_src == IPC_LEAPSRC_FILE ? "leap file" : "servers");
+	sys->leap = (uint8_t)leap;
+
+	/*
+	 * The kernel leaps at the next UTC midnight, whatever the table
+	 * says; a table leap at another time is announced but not armed.
+	 */
+	memset(&want, 0, sizeof(want));
+	if (leap != NTP_LI_NONE &&
+	    (leap_src == IPC_LEAPSRC_SERVERS || st.at_midnight))
+		want.leap = leap == NTP_LI_ADD ? 1 : -1;
+	want.tai = st.tai_offset;
+	if (leap_sent_once ? memcmp(&want, &leap_sent, sizeof(want)) == 0 :
+	    want.leap == 0 && want.tai == 0)
+		return;
+	engine_send_parent(IMSG_SET_LEAP, &want, sizeof(want));
+	leap_sent = want;
+	leap_sent_once = 1;
+}
+
+/* ntpctl status: what the table (or the vote) says. */
+void
+sys_leap_status(struct ctl_status *cs)
+{
+	struct leapsec_state st;
+	uint64_t now = sys_ntp_secs();
+
+	cs->leap_source = leap_src;
+	if (leaptab.n > 0) {
+		leapsec_query(&leaptab, now, &st);
+		cs->tai_offset = st.tai_offset;
+		cs->leap_next = st.next;
+		cs->leap_next_dir = st.next_dir;
+		cs->leap_expires = leaptab.expires;
+		cs->leap_file_expired = st.expired;
+	}
+	if (leap_src == IPC_LEAPSRC_SERVERS &&
+	    (eng->sys.leap == NTP_LI_ADD || eng->sys.leap == NTP_LI_DEL)) {
+		/* Voted: at the end of this UTC day. */
+		cs->leap_next = (now / 86400 + 1) * 86400;
+		cs->leap_next_dir = eng->sys.leap == NTP_LI_ADD ? 1 : -1;
+	}
+}
 
 static int8_t
 sys_measure_precision(void)
@@ -91,6 +199,7 @@ sys_set_local(void)
 		sys->refid = 0;
 		sys->rootdelay = sys->rootdisp = 0;
 	}
+	sys_leap_refresh();
 }
 
 void
@@ -279,7 +388,6 @@ vars:
 	}
 	sys->synced = 1;
 	sys->syspeer = sp_peer;
-	sys->leap = sp_peer->leap;
 	sys->stratum = sp_peer->stratum + 1 > NTP_STRATUM_MAX ?
 	    NTP_STRATUM_MAX : sp_peer->stratum + 1;
 	sys->refid = sys_refid(sp_peer);
@@ -292,6 +400,7 @@ vars:
 	    sp_peer->jitter + fabs(so.offset) + CLK_PHI *
 	    (now - sp_peer->sample_t);
 	sys->freq_ppm = disc.freq * 1e6;
+	sys_leap_refresh();
 	(void)changed;
 }
 
@@ -307,6 +416,8 @@ sys_tick(double now)
 		sys_unsync("system peer unreachable");
 	if (eng->sys.syspeer == NULL && eng->conf.local_stratum > 0)
 		sys_set_local();
+	else if (eng->sys.synced)
+		sys_leap_refresh();	/* the leap window opens by the clock */
 	if (!disc.have_update)
 		return;
 	discipline_tick(&disc, &t);

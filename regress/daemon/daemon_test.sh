@@ -74,6 +74,22 @@ process_split_body() {
 	atf_check -o inline:"0\n" stat -c %u /proc/$engine/status
 	# cores off
 	atf_check -o match:'Max core file size +0 +0' cat /proc/$keyd/limits
+	# the resolver (ntpd -R): the engine's user, sandboxed, no
+	# capabilities, but not chrooted (it reads /etc/resolv.conf)
+	resolver=
+	for c in $(pgrep -P "$parent"); do
+		case "$(tr '\0' ' ' < /proc/$c/cmdline)" in
+		*resolver*) resolver=$c ;;
+		esac
+	done
+	[ -n "$resolver" ] || atf_fail "resolver not found"
+	grep -E '^(Uid|Seccomp|NoNewPrivs|CapEff):' /proc/$resolver/status | sed "s/^/$resolver /"
+	atf_check -o match:"^Uid:[[:space:]]+$euid[[:space:]]+$euid[[:space:]]+$euid" grep '^Uid:' /proc/$resolver/status
+	atf_check -o match:'^Seccomp:[[:space:]]+2$' grep '^Seccomp:' /proc/$resolver/status
+	atf_check -o match:'^NoNewPrivs:[[:space:]]+1$' grep '^NoNewPrivs:' /proc/$resolver/status
+	atf_check -o match:'^CapEff:[[:space:]]+0000000000000000$' grep '^CapEff:' /proc/$resolver/status
+	atf_check -o match:'^CapBnd:[[:space:]]+0000000000000000$' grep '^CapBnd:' /proc/$resolver/status
+	atf_check -o inline:"0\n" stat -c %u /proc/$resolver/status
 }
 process_split_cleanup() {
 	seal_stop d
