@@ -170,8 +170,11 @@ open_udp(const struct sockaddr *sa, socklen_t salen)
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		goto fail;
+	/*
+	 * No SO_REUSEADDR: on a UDP socket Linux would let a second
+	 * daemon bind the same port and steal the traffic; we want that
+	 * start to fail with "address in use".
+	 */
 	/* Kernel receive timestamps: the server's T2 as early as possible. */
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1)
 		log_warn("SO_TIMESTAMPNS");
@@ -337,7 +340,7 @@ resolve_peers(void)
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = cp->family;
 		hints.ai_socktype = SOCK_DGRAM;
-		hints.ai_flags = AI_ADDRCONFIG;
+		/* No AI_ADDRCONFIG: a loopback-only host still resolves. */
 		snprintf(port, sizeof(port), "%u", cp->port);
 		if ((e = getaddrinfo(cp->host, port, &hints, &res)) != 0) {
 			log_warnx("%s:%u: cannot resolve %s: %s; will retry",
@@ -611,13 +614,19 @@ static __attribute__((noreturn)) void shutdown_all(int);
 static __attribute__((noreturn)) void
 child_gone(struct child *c)
 {
+	struct child *dead;
 	char buf[200];
 	int i, status;
 
+	/*
+	 * Any child may be the cause: when the engine dies, keyd and the
+	 * resolver see their pipes close and leave too.  reap() collects
+	 * every dead child and names the one that died by a signal.
+	 */
 	for (i = 0; i < 100; i++) {
-		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			describe_exit(c, status, buf, sizeof(buf));
-			c->pid = -1;
+		if ((dead = reap(&status)) != NULL) {
+			describe_exit(dead, status, buf, sizeof(buf));
+			dead->pid = -1;
 			log_warnx("%s; shutting down", buf);
 			shutdown_all(1);
 		}
