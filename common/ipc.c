@@ -60,6 +60,8 @@ static const char *const ipc_names[IMSG_TYPE_MAX] = {
 	[IMSG_KEYD_NEWPIPE] = "KEYD_NEWPIPE",
 	[IMSG_CTL_SHOW_KEYD] = "CTL_SHOW_KEYD",
 	[IMSG_CTL_KEYD] = "CTL_KEYD",
+	[IMSG_CTL_SHOW_CERTS] = "CTL_SHOW_CERTS",
+	[IMSG_CTL_CERT] = "CTL_CERT",
 };
 
 const char *

@@ -97,6 +97,9 @@ enum imsg_type {
 	/* P -> E: names the engine resolves again (ntpd/pool.c) */
 	IMSG_CONF_NAME,		/* struct ipc_conf_name */
 	IMSG_SOCKET_RESOLVER,	/* no payload + fd: the link to ntpd -R */
+	/* C <-> E: the host's certificate list (Autokey, ntpd/akglue.c) */
+	IMSG_CTL_SHOW_CERTS,	/* C -> E, no payload */
+	IMSG_CTL_CERT,		/* E -> C, struct ctl_cert, one per cert */
 	IMSG_TYPE_MAX
 };
 
@@ -113,6 +116,12 @@ struct ipc_conf_main {
 	double		drift_ppm;	/* from the drift file */
 	int32_t		have_drift;
 	int32_t		verbose;
+	/* Autokey (ntpd/akglue.c): the crypto line's engine-side part */
+	int32_t		crypto;		/* a crypto line was given */
+	int32_t		ak_revoke;	/* log2 s: server value; 0 default */
+	int32_t		ak_automax;	/* log2 s of key lists; 0 default */
+	char		ak_digest[32];	/* Autokey digest H; "" = MD5 */
+	char		ak_keysdir[1024]; /* for messages only */
 };
 
 /* IMSG_CONF_PEER */
@@ -229,6 +238,21 @@ struct ctl_peer {
 	double		last_rx_age;	/* s since last valid response, <0 never */
 	double		next_poll;	/* s until next request */
 	uint64_t	sent, rcvd;
+	/* Autokey (ntpd/akglue.c); all zero for other associations */
+	uint32_t	ak_flags;	/* association status word (spec 1.4) */
+	uint32_t	ak_keyid;	/* key ID of the last request */
+	char		ak_host[IPC_NAMELEN];	/* peer's subject (ASSOC) */
+	char		ak_group[IPC_NAMELEN];	/* group key in use, or "" */
+	char		ak_scheme[8];	/* "IFF", "GQ", "MV", "TC", "" */
+	char		ak_cert_subject[IPC_NAMELEN];	/* trusted cert */
+	char		ak_cert_issuer[IPC_NAMELEN];
+	int64_t		ak_cert_notbefore;	/* Unix s; 0 none */
+	int64_t		ak_cert_notafter;
+	double		ak_time_to_ok;	/* s from (re)start to ok; <0 not yet */
+	uint64_t	ak_rejected;	/* responses refused (MAC, checks) */
+	uint64_t	ak_resets;	/* protocol restarts */
+	int32_t		ak_tai;		/* TAI-UTC from LEAP; 0 none */
+	int32_t		ak_pad;
 };
 
 #define PEER_SEL_NONE		0	/* no usable sample yet */
@@ -264,6 +288,27 @@ struct ctl_counters {
 	uint64_t	rx_bogus;	/* failed the client's sanity tests */
 	uint64_t	server_replies;
 	uint64_t	ctl_requests;
+	/* Autokey server (ntpd/akglue.c) */
+	uint64_t	ak_requests;	/* MAC'd requests that verified */
+	uint64_t	ak_responses;	/* answers sent with a MAC */
+	uint64_t	ak_badmac;	/* requests whose MAC failed */
+	uint64_t	ak_naks;	/* crypto-NAKs sent */
+	uint64_t	ak_keyd_jobs;	/* responses that needed keyd */
+	uint64_t	ak_keyd_failed;	/* of which keyd refused */
+	uint64_t	ak_dropped;	/* pending table full: oldest dropped */
+};
+
+/* IMSG_CTL_CERT: one certificate of the host's list (spec 8.4, 10.2) */
+struct ctl_cert {
+	char		subject[IPC_NAMELEN];
+	char		issuer[IPC_NAMELEN];
+	int64_t		notbefore;	/* Unix seconds */
+	int64_t		notafter;
+	uint32_t	flags;		/* ntpq's cert flags: 0x01 trusted,
+					   0x02 verified, 0x04 valid, 0x08
+					   private, 0x80 error */
+	uint32_t	fstamp;
+	char		origin[16];	/* "own", "trail", "signed" */
 };
 
 /* IMSG_CONF_LEAP: the leap file's table, checked by the parent */

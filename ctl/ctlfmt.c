@@ -252,6 +252,73 @@ fmt_status(struct ctlfmt *f, const struct ctl_status *st)
 	fprintf(f->out, "uptime:      %.0f s\n", st->uptime);
 }
 
+static void	fmt_time(int64_t, char *, size_t);
+
+/* An association's Autokey state (ntpd/akglue.c); JSON null if none. */
+static void
+fmt_peer_autokey(struct ctlfmt *f, const struct ctl_peer *p)
+{
+	char nb[40] = "", na[40] = "";
+
+	if (p->ak_cert_notbefore != 0 || p->ak_cert_notafter != 0) {
+		fmt_time(p->ak_cert_notbefore, nb, sizeof(nb));
+		fmt_time(p->ak_cert_notafter, na, sizeof(na));
+	}
+	if (f->json) {
+		if (p->auth == PEER_AUTH_NONE) {
+			fprintf(f->out, "null");
+			return;
+		}
+		fprintf(f->out, "{\"crypto_flags\": \"0x%x\", \"host\": ",
+		    p->ak_flags);
+		json_str(f->out, p->ak_host, sizeof(p->ak_host));
+		fprintf(f->out, ", \"scheme\": ");
+		json_str(f->out, p->ak_scheme, sizeof(p->ak_scheme));
+		fprintf(f->out, ", \"group\": ");
+		json_str(f->out, p->ak_group, sizeof(p->ak_group));
+		fprintf(f->out, ", \"keyid\": \"0x%08x\", \"certificate\": ",
+		    p->ak_keyid);
+		if (p->ak_cert_subject[0] != '\0') {
+			fprintf(f->out, "{\"subject\": ");
+			json_str(f->out, p->ak_cert_subject,
+			    sizeof(p->ak_cert_subject));
+			fprintf(f->out, ", \"issuer\": ");
+			json_str(f->out, p->ak_cert_issuer,
+			    sizeof(p->ak_cert_issuer));
+			fprintf(f->out, ", \"not_before\": \"%s\", "
+			    "\"not_after\": \"%s\"}", nb, na);
+		} else
+			fprintf(f->out, "null");
+		fprintf(f->out, ", \"time_to_ok\": ");
+		if (p->ak_time_to_ok >= 0)
+			fprintf(f->out, "%.3f", p->ak_time_to_ok);
+		else
+			fprintf(f->out, "null");
+		fprintf(f->out, ", \"tai\": %d, \"rejected\": %llu, "
+		    "\"restarts\": %llu}", p->ak_tai,
+		    (unsigned long long)p->ak_rejected,
+		    (unsigned long long)p->ak_resets);
+		return;
+	}
+	fprintf(f->out, "     autokey: flags=0x%x, host %s, scheme %s",
+	    p->ak_flags, p->ak_host[0] ? p->ak_host : "?",
+	    p->ak_scheme[0] ? p->ak_scheme : "?");
+	if (p->ak_group[0] != '\0')
+		fprintf(f->out, ", group %s", p->ak_group);
+	if (p->ak_time_to_ok >= 0)
+		fprintf(f->out, ", ok after %.2f s", p->ak_time_to_ok);
+	if (p->ak_tai != 0)
+		fprintf(f->out, ", tai %d", p->ak_tai);
+	fprintf(f->out, "\n");
+	if (p->ak_cert_subject[0] != '\0')
+		fprintf(f->out, "     certificate: %s, issuer %s, valid %s to "
+		    "%s\n", p->ak_cert_subject, p->ak_cert_issuer, nb, na);
+	if (p->ak_rejected != 0 || p->ak_resets != 0)
+		fprintf(f->out, "     rejected %llu response(s), %llu "
+		    "restart(s)\n", (unsigned long long)p->ak_rejected,
+		    (unsigned long long)p->ak_resets);
+}
+
 static void
 fmt_peer(struct ctlfmt *f, const struct ctl_peer *p)
 {
@@ -275,8 +342,11 @@ fmt_peer(struct ctlfmt *f, const struct ctl_peer *p)
 		    ctlfmt_sel_name(p->sel), ctlfmt_auth_name(p->auth));
 		json_str(f->out, p->auth_reason, sizeof(p->auth_reason));
 		fprintf(f->out, ", \"last_response_age\": %.1f, "
-		    "\"sent\": %llu, \"received\": %llu}", p->last_rx_age,
-		    (unsigned long long)p->sent, (unsigned long long)p->rcvd);
+		    "\"sent\": %llu, \"received\": %llu, \"autokey\": ",
+		    p->last_rx_age, (unsigned long long)p->sent,
+		    (unsigned long long)p->rcvd);
+		fmt_peer_autokey(f, p);
+		fprintf(f->out, "}");
 		f->nitems++;
 		return;
 	}
@@ -289,6 +359,8 @@ fmt_peer(struct ctlfmt *f, const struct ctl_peer *p)
 	    p->reach, poll, p->offset, p->delay, p->jitter,
 	    ctlfmt_sel_name(p->sel), ctlfmt_auth_name(p->auth),
 	    p->auth_reason[0] ? ": " : "", p->auth_reason);
+	if (p->auth != PEER_AUTH_NONE)
+		fmt_peer_autokey(f, p);
 }
 
 #define CNT(x)	{ #x, offsetof(struct ctl_counters, x) }
@@ -300,7 +372,9 @@ static const struct {
 	CNT(rx_badmode), CNT(rx_badext), CNT(rx_badmac), CNT(rx_mode6),
 	CNT(rx_mode7), CNT(rx_restricted), CNT(rx_ratelimited), CNT(kod_sent),
 	CNT(rx_unexpected), CNT(rx_bogus), CNT(server_replies),
-	CNT(ctl_requests),
+	CNT(ctl_requests), CNT(ak_requests), CNT(ak_responses),
+	CNT(ak_badmac), CNT(ak_naks), CNT(ak_keyd_jobs), CNT(ak_keyd_failed),
+	CNT(ak_dropped),
 };
 
 static void
@@ -477,6 +551,52 @@ fmt_keyd(struct ctlfmt *f, struct ipc_keyd_stats *k)
 	}
 }
 
+/*
+ * "ntpctl certs": the host's certificate list, newest first, each line
+ * as the reference's "ntpq -c 'rv 0 cert'" prints it (spec 8.4, 10.2).
+ */
+static void
+fmt_cert(struct ctlfmt *f, const struct ctl_cert *c)
+{
+	char until[16], nb[40], na[40];
+	time_t t = (time_t)c->notafter;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(until, sizeof(until), "%Y%m%d%H%M", &tm) == 0)
+		strlcpy(until, "?", sizeof(until));
+	fmt_time(c->notbefore, nb, sizeof(nb));
+	fmt_time(c->notafter, na, sizeof(na));
+	if (f->json) {
+		fprintf(f->out, "%s\n    {\"subject\": ", f->nitems ? "," : "");
+		json_str(f->out, c->subject, sizeof(c->subject));
+		fprintf(f->out, ", \"issuer\": ");
+		json_str(f->out, c->issuer, sizeof(c->issuer));
+		fprintf(f->out, ", \"flags\": \"0x%x\", \"trusted\": %s, "
+		    "\"valid\": %s, \"private\": %s, \"error\": %s, "
+		    "\"not_before\": \"%s\", \"not_after\": \"%s\", "
+		    "\"until\": \"%s\", \"filestamp\": %u, \"origin\": ",
+		    c->flags, c->flags & 0x01 ? "true" : "false",
+		    c->flags & 0x04 ? "true" : "false",
+		    c->flags & 0x08 ? "true" : "false",
+		    c->flags & 0x80 ? "true" : "false", nb, na, until,
+		    c->fstamp);
+		json_str(f->out, c->origin, sizeof(c->origin));
+		fprintf(f->out, "}");
+		f->nitems++;
+		return;
+	}
+	fprintf(f->out, "%scert=\"%s %s 0x%x\", until=%s", f->nitems++ ?
+	    ",\n" : "", c->subject, c->issuer, c->flags, until);
+}
+
+void
+ctlfmt_certs_end(struct ctlfmt *f)
+{
+	if (!f->json && f->nitems > 0)
+		fprintf(f->out, "\n");
+}
+
 int
 ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
 {
@@ -500,6 +620,11 @@ ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
 		p.name[sizeof(p.name) - 1] = '\0';
 		p.addr[sizeof(p.addr) - 1] = '\0';
 		p.auth_reason[sizeof(p.auth_reason) - 1] = '\0';
+		p.ak_host[sizeof(p.ak_host) - 1] = '\0';
+		p.ak_group[sizeof(p.ak_group) - 1] = '\0';
+		p.ak_scheme[sizeof(p.ak_scheme) - 1] = '\0';
+		p.ak_cert_subject[sizeof(p.ak_cert_subject) - 1] = '\0';
+		p.ak_cert_issuer[sizeof(p.ak_cert_issuer) - 1] = '\0';
 		fmt_peer(f, &p);
 		return 0;
 	case IMSG_CTL_COUNTERS:
@@ -508,6 +633,18 @@ ctlfmt_imsg(struct ctlfmt *f, uint32_t type, const void *data, size_t len)
 		memcpy(&c, data, sizeof(c));
 		fmt_counters(f, &c);
 		return 0;
+	case IMSG_CTL_CERT: {
+		struct ctl_cert ce;
+
+		if (len != sizeof(ce))
+			return -1;
+		memcpy(&ce, data, sizeof(ce));
+		ce.subject[sizeof(ce.subject) - 1] = '\0';
+		ce.issuer[sizeof(ce.issuer) - 1] = '\0';
+		ce.origin[sizeof(ce.origin) - 1] = '\0';
+		fmt_cert(f, &ce);
+		return 0;
+	}
 	case IMSG_CTL_KEYD: {
 		struct ipc_keyd_stats k;
 		uint32_t i;

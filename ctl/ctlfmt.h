@@ -26,6 +26,7 @@ void	 ctlfmt_begin(struct ctlfmt *);
 void	 ctlfmt_section(struct ctlfmt *, const char *);
 int	 ctlfmt_imsg(struct ctlfmt *, uint32_t type, const void *, size_t);
 void	 ctlfmt_end(struct ctlfmt *);
+void	 ctlfmt_certs_end(struct ctlfmt *);
 
 const char *ctlfmt_sel_name(int);
 const char *ctlfmt_auth_name(int);

@@ -29,13 +29,16 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: ntpctl [-j] [-s socket] [status | peers | counters | keyd |\n"
-	    "               all]\n"
+	    "               certs | all]\n"
 	    "  status    synchronisation state, stratum, offset, frequency\n"
 	    "  peers     associations: reach, delay, offset, jitter, poll,\n"
-	    "            selection and authentication state\n"
+	    "            selection and authentication state, Autokey flags,\n"
+	    "            host, scheme and certificate\n"
 	    "  counters  packets received, sent and dropped, by reason\n"
 	    "  keyd      the key holder: certificates, identity scheme,\n"
 	    "            requests served and refused\n"
+	    "  certs     the host's Autokey certificate list, as ntpq's\n"
+	    "            \"rv 0 cert\"\n"
 	    "  all       all of the above\n"
 	    "  -j        JSON instead of text\n"
 	    "  -s path   control socket (default %s)\n", CONF_DEF_CTLSOCK);
@@ -158,7 +161,7 @@ main(int argc, char *argv[])
 		what = argv[0];
 	if (strcmp(what, "status") != 0 && strcmp(what, "peers") != 0 &&
 	    strcmp(what, "counters") != 0 && strcmp(what, "keyd") != 0 &&
-	    strcmp(what, "all") != 0) {
+	    strcmp(what, "certs") != 0 && strcmp(what, "all") != 0) {
 		fprintf(stderr, "ntpctl: unknown view '%s'\n", what);
 		usage();
 	}
@@ -180,6 +183,11 @@ main(int argc, char *argv[])
 		ctl_query(&ib, IMSG_CTL_SHOW_COUNTERS, &f);
 	if (strcmp(what, "keyd") == 0 || strcmp(what, "all") == 0)
 		ctl_query(&ib, IMSG_CTL_SHOW_KEYD, &f);
+	if (strcmp(what, "certs") == 0 || strcmp(what, "all") == 0) {
+		ctlfmt_section(&f, "certs");
+		ctl_query(&ib, IMSG_CTL_SHOW_CERTS, &f);
+		ctlfmt_certs_end(&f);
+	}
 	ctlfmt_end(&f);
 	imsgbuf_clear(&ib);
 	close(fd);

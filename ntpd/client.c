@@ -47,6 +47,7 @@
 
 #include <sodium.h>
 
+#include "akglue.h"
 #include "config.h"
 #include "engine.h"
 #include "filter.h"
@@ -110,8 +111,7 @@ client_peer_new(const struct ipc_conf_peer *c)
 	p->auth = (c->flags & CONF_PEER_AUTOKEY) ? PEER_AUTH_PENDING :
 	    PEER_AUTH_NONE;
 	if (p->auth == PEER_AUTH_PENDING)
-		strlcpy(p->auth_reason, "Autokey is not implemented yet",
-		    sizeof(p->auth_reason));
+		akglue_peer_init(p);
 	filter_init(p->filter, engine_mono());
 	TAILQ_INSERT_TAIL(&eng->peers, p, entry);
 	eng->npeers++;
@@ -125,7 +125,8 @@ client_bind_sockets(void)
 	struct peer *p;
 	size_t i;
 
-	TAILQ_FOREACH(p, &eng->peers, entry) {
+	for (p = TAILQ_FIRST(&eng->peers); p != NULL;
+	    p = TAILQ_NEXT(p, entry)) {
 		for (i = 0; i < eng->nsocks; i++)
 			if (eng->socks[i].local.ss_family ==
 			    p->conf.addr.ss_family) {
@@ -144,7 +145,8 @@ client_find(const struct sockaddr *sa, socklen_t len)
 {
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &eng->peers, entry)
+	for (p = TAILQ_FIRST(&eng->peers); p != NULL;
+	    p = TAILQ_NEXT(p, entry))
 		if (sockaddr_equal(sa, (const struct sockaddr *)&p->conf.addr))
 			return p;
 	return NULL;
@@ -170,10 +172,12 @@ client_schedule(struct peer *p, double now)
 void
 client_send(struct peer *p, double now)
 {
-	uint8_t buf[NTP_HDRLEN];
+	uint8_t buf[NTP_MAXPKT];
 	struct ntp_pkt pkt;
 	struct timespec ts;
 	ssize_t n;
+	size_t len = NTP_HDRLEN;
+	int code = 0;
 
 	if (p->sock == -1) {
 		/* No socket of that family: count as a failed poll. */
@@ -203,10 +207,21 @@ client_send(struct peer *p, double now)
 	    (ntp_ts)(randombytes_uniform(0x1000));
 	if (packet_build_header(&pkt, buf, sizeof(buf)) != NTP_HDRLEN)
 		fatalx("packet_build_header");
+	if (p->ak != NULL) {
+		/* Autokey: the next request and the MAC (akglue.c). */
+		if ((len = akglue_client_build(p, buf, sizeof(buf), now,
+		    &code)) == 0) {
+			if (code == -2)
+				p->next = now + 0.05;	/* keyd first */
+			else
+				client_schedule(p, now);
+			return;
+		}
+	}
 	p->reach <<= 1;
-	n = sendto(eng->socks[p->sock].fd, buf, sizeof(buf), 0,
+	n = sendto(eng->socks[p->sock].fd, buf, len, 0,
 	    (struct sockaddr *)&p->conf.addr, p->conf.addrlen);
-	if (n != (ssize_t)sizeof(buf)) {
+	if (n != (ssize_t)len) {
 		eng->cnt.tx_errors++;
 		log_debug("send to %s: %s", p->addrtxt,
 		    n == -1 ? strerror(errno) : "short write");
@@ -217,7 +232,12 @@ client_send(struct peer *p, double now)
 	p->xmt = pkt.xmt;
 	p->t1 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	p->outstanding = 1;
-	client_schedule(p, now);
+	if (p->ak != NULL)
+		akglue_client_sent(p, code, now);
+	if (p->ak != NULL && code > 0)
+		p->next = akglue_client_next(p);	/* fast exchange */
+	else
+		client_schedule(p, now);
 	if (p->reach == 0 && p->have_sample && p->unreach >= 8) {
 		/* Eight polls without an answer: the peer is gone. */
 		log_info("peer %s unreachable", p->addrtxt);
@@ -240,28 +260,69 @@ kiss_code(uint32_t refid, const char *code)
 	return strcmp(c, code) == 0;
 }
 
-void
-client_recv(struct peer *p, const struct ntp_pkt *pkt, ntp_ts t4,
+/* Autokey: verify, run the exchange, reschedule.  Returns AKG_*. */
+static int
+client_autokey(struct peer *p, const uint8_t *buf, const struct ntp_pkt *pkt,
     double now)
+{
+	double next;
+	int v;
+
+	v = akglue_client_recv(p, buf, pkt, now);
+	next = akglue_client_next(p);
+	if (next >= 0)
+		p->next = next;
+	else if (next == AKG_NEXT_RESUME)
+		client_schedule(p, now);
+	return v;
+}
+
+void
+client_recv(struct peer *p, const uint8_t *buf, const struct ntp_pkt *pkt,
+    ntp_ts t4, double now)
 {
 	struct filter_sample s;
 	struct filter_params fp;
 	struct filter_out fo;
 	double t1, t2, t3, t4d, offset, delay;
+	int was_synced, ak = AKG_USABLE;
 
 	/* Only an answer to our outstanding request counts (bogus test). */
 	if (!p->outstanding || pkt->org != p->xmt) {
 		eng->cnt.rx_bogus++;
 		return;
 	}
+	if (p->ak != NULL) {
+		/*
+		 * Autokey: the MAC before anything else, so that a forged
+		 * answer neither takes the place of the real one nor acts
+		 * as a KoD.  An unauthenticated KoD may only slow us down.
+		 */
+		if (pkt->stratum == NTP_STRATUM_UNSPEC && !pkt->has_mac) {
+			if (!kiss_code(pkt->refid, "RATE")) {
+				eng->cnt.rx_bogus++;
+				return;
+			}
+		} else if ((ak = client_autokey(p, buf, pkt, now)) ==
+		    AKG_DROP)
+			return;
+	}
 	p->outstanding = 0;
 	p->rcvd++;
+	if (ak == AKG_PENDING && pkt->stratum != NTP_STRATUM_UNSPEC) {
+		/* Reachable, but no time from a server not proven yet. */
+		p->reach |= 1;
+		p->unreach = 0;
+		return;
+	}
 	if (pkt->stratum == NTP_STRATUM_UNSPEC) {
 		/* Kiss-o'-Death. */
 		if (kiss_code(pkt->refid, "RATE")) {
 			if (p->poll < p->conf.maxpoll)
 				p->poll++;
 			p->burst = 0;
+			if (p->ak != NULL)	/* also ends a fast exchange */
+				p->next = now + ldexp(1.0, p->poll);
 			log_info("%s: rate limited (KoD RATE), poll now %d",
 			    p->addrtxt, p->poll);
 		} else if (kiss_code(pkt->refid, "DENY") ||
@@ -326,7 +387,10 @@ client_recv(struct peer *p, const struct ntp_pkt *pkt, ntp_ts t4,
 	p->sample_t = fo.t;
 	log_debug("%s: offset %+.6f delay %.6f jitter %.6f", p->addrtxt,
 	    p->offset, p->delay, p->jitter);
+	was_synced = eng->sys.synced;
 	sys_peer_update(p, now);
+	if (!was_synced && eng->sys.synced)
+		akglue_client_synced();		/* Autokey SIGN, LEAP */
 }
 
 double
@@ -335,7 +399,8 @@ client_next_timeout(double now)
 	struct peer *p;
 	double t = 3600;
 
-	TAILQ_FOREACH(p, &eng->peers, entry)
+	for (p = TAILQ_FIRST(&eng->peers); p != NULL;
+	    p = TAILQ_NEXT(p, entry))
 		if (p->next - now < t)
 			t = p->next - now;
 	return t;
@@ -346,7 +411,8 @@ client_timers(double now)
 {
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &eng->peers, entry)
+	for (p = TAILQ_FIRST(&eng->peers); p != NULL;
+	    p = TAILQ_NEXT(p, entry))
 		if (now >= p->next)
 			client_send(p, now);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "akglue.h"
 #include "engine.h"
 #include "keyd_client.h"
 #include "log.h"
@@ -144,6 +145,7 @@ control_fill_peer(const struct peer *p, struct ctl_peer *cp, double now)
 	cp->next_poll = p->next - now;
 	cp->sent = p->sent;
 	cp->rcvd = p->rcvd;
+	akglue_fill_peer(p, cp);
 }
 
 static int
@@ -181,6 +183,18 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		    &eng->cnt, sizeof(eng->cnt)) == -1)
 			return -1;
 		break;
+	case IMSG_CTL_SHOW_CERTS: {
+		/* the host's certificate list, newest first (akglue.c) */
+		struct ctl_cert certs[16];
+		size_t i, n;
+
+		n = akglue_certs(certs, sizeof(certs) / sizeof(certs[0]));
+		for (i = 0; i < n; i++)
+			if (imsg_compose(&c->ibuf, IMSG_CTL_CERT, 0, 0, -1,
+			    &certs[i], sizeof(certs[i])) == -1)
+				return -1;
+		break;
+	}
 	case IMSG_CTL_SHOW_KEYD: {
 		/* keyd's stats as last fetched (keyd_client.c, every 5 s) */
 		static struct ipc_keyd_stats ks;

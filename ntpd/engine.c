@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "akglue.h"
 #include "engine.h"
 #include "keyd_client.h"
 #include "log.h"
@@ -311,7 +312,8 @@ engine_packet(struct ntp_sock *ns, const uint8_t *buf, size_t n,
 			eng->cnt.rx_unexpected++;
 			break;
 		}
-		client_recv(p, &pkt, ntp_ts_from_timespec(t), engine_mono());
+		client_recv(p, buf, &pkt, ntp_ts_from_timespec(t),
+		    engine_mono());
 		break;
 	default:
 		/* Symmetric and broadcast modes come later. */
@@ -463,6 +465,7 @@ engine_main(int argc, char *argv[])
 	/* libsodium must be ready before the first secure buffer. */
 	if (secmem_init() == -1)
 		fatalx("libsodium initialisation failed");
+	akglue_preinit();	/* libcrypto opens files on first use */
 	engine_sandbox(user, root, insecure);
 
 	if (imsgbuf_init(&eng->parent, IPC_FD_PARENT, 0) == -1 ||
@@ -476,6 +479,7 @@ engine_main(int argc, char *argv[])
 	    eng->npeers, eng->nsocks,
 	    eng->conf.flags & IPC_F_NOCLOCK ? ", clock adjustment off" : "");
 
+	akglue_init();		/* before keyd's public material arrives */
 	keyd_client_init(&eng->keyd);
 
 	next_tick = engine_mono() + 1.0;
@@ -542,6 +546,7 @@ engine_main(int argc, char *argv[])
 			sys_tick(now);
 			pool_timers(now);
 			keyd_client_tick(now);
+			akglue_tick(now);
 			next_tick = now + 1.0;
 		}
 	}

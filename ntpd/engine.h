@@ -16,6 +16,7 @@
 #include "ntptime.h"
 
 struct ntp_pkt;
+struct akpeer;
 
 #define ENGINE_MAX_SOCKS	16
 #define ENGINE_MAX_CTL		16	/* concurrent ntpctl connections */
@@ -52,6 +53,7 @@ struct peer {
 	int			 auth;		/* PEER_AUTH_* */
 	char			 auth_reason[IPC_REASONLEN];
 	uint64_t		 sent, rcvd;
+	struct akpeer		*ak;		/* Autokey state (akglue.c) */
 };
 TAILQ_HEAD(peer_head, peer);
 
@@ -104,8 +106,8 @@ void	 engine_send_parent(uint32_t, const void *, size_t);
 struct peer *client_peer_new(const struct ipc_conf_peer *);
 void	 client_bind_sockets(void);
 void	 client_send(struct peer *, double now);
-void	 client_recv(struct peer *, const struct ntp_pkt *, ntp_ts t4,
-	    double now);
+void	 client_recv(struct peer *, const uint8_t *, const struct ntp_pkt *,
+	    ntp_ts t4, double now);
 struct peer *client_find(const struct sockaddr *, socklen_t);
 double	 client_next_timeout(double now);
 void	 client_timers(double now);
@@ -116,6 +118,7 @@ void	 server_recv(struct ntp_sock *, const uint8_t *, size_t,
 	    ntp_ts t2);
 int	 server_restricted(const struct sockaddr *, uint32_t flag);
 void	 server_flush(void);		/* send the queued responses */
+void	 server_header(const struct ntp_pkt *, ntp_ts t2, struct ntp_pkt *);
 
 /* sys.c */
 void	 sys_init(void);
@@ -124,6 +127,7 @@ void	 sys_tick(double now);
 void	 sys_clock_done(const struct ipc_clock_done *);
 void	 sys_leap_conf(struct imsg *);
 void	 sys_leap_status(struct ctl_status *);
+void	 sys_leap_values(uint32_t *, uint32_t *, uint32_t *);
 
 /* control.c */
 void	 control_accept(int);

@@ -411,6 +411,12 @@ send_engine_conf(double drift, int have_drift, int ctlfd)
 	m.drift_ppm = drift;
 	m.have_drift = have_drift;
 	m.verbose = verbose;
+	/* Autokey: the engine's part of the crypto line (no secrets) */
+	m.crypto = conf.crypto.enabled;
+	m.ak_revoke = conf.crypto.revoke;
+	m.ak_automax = conf.crypto.automax;
+	strlcpy(m.ak_digest, conf.crypto.digest, sizeof(m.ak_digest));
+	strlcpy(m.ak_keysdir, conf.keysdir, sizeof(m.ak_keysdir));
 	if (imsg_compose(&engine.ibuf, IMSG_CONF_MAIN, 0, 0, -1, &m,
 	    sizeof(m)) == -1)
 		fatal("imsg_compose");

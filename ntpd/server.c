@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "akglue.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -173,14 +174,17 @@ server_recv(struct ntp_sock *ns, const uint8_t *req, size_t reqlen,
 		eng->cnt.rx_restricted++;
 		return;
 	}
-	/* notrust: only cryptographically authenticated requests. */
+	/*
+	 * notrust: only cryptographically authenticated requests, i.e.
+	 * Autokey ones whose MAC verifies (akglue_server_recv()).
+	 */
 	if ((rflags & CONF_RES_NOTRUST) && !q->has_mac) {
 		eng->cnt.rx_restricted++;
 		return;
 	}
-	if (q->has_mac || q->extlen > 0) {
-		/* Authenticated requests come with Autokey. */
-		eng->cnt.rx_badmac++;
+	if (q->extlen > 0 && !q->has_mac) {
+		/* Extension fields come with a MAC (spec 2.1). */
+		eng->cnt.rx_badext++;
 		return;
 	}
 
@@ -216,19 +220,39 @@ server_recv(struct ntp_sock *ns, const uint8_t *req, size_t reqlen,
 		}
 	}
 
-	r.leap = sys->leap;
-	r.version = q->version;
-	r.mode = NTP_MODE_SERVER;
-	r.stratum = sys->stratum;
-	r.poll = q->poll < 4 ? 4 : q->poll > 17 ? 17 : q->poll;
-	r.precision = sys->precision;
-	r.rootdelay = ntp_short_from_double(sys->rootdelay);
-	r.rootdisp = ntp_short_from_double(sys->rootdisp);
-	r.refid = sys->refid;
-	r.reftime = sys->reftime;
-	r.org = q->xmt;
-	r.rec = t2;
+	if (q->has_mac) {
+		/*
+		 * Autokey (akglue.c): verified, answered and sent there,
+		 * after what is queued here so that order is kept.
+		 */
+		server_flush();
+		if (akglue_server_recv(ns, req, q, from, fromlen, t2) == -1)
+			eng->cnt.rx_badmac++;	/* no key of that kind */
+		return;
+	}
+	server_header(q, t2, &r);
 	/* r.xmt is written by server_flush(), just before sending. */
 	if (server_queue(ns, &r, from, fromlen, 1) == 0)
 		eng->cnt.server_replies++;
+}
+
+/* The reply header for request q received at t2 (xmt left 0). */
+void
+server_header(const struct ntp_pkt *q, ntp_ts t2, struct ntp_pkt *r)
+{
+	const struct sysvars *sys = &eng->sys;
+
+	memset(r, 0, sizeof(*r));
+	r->leap = sys->leap;
+	r->version = q->version;
+	r->mode = NTP_MODE_SERVER;
+	r->stratum = sys->stratum;
+	r->poll = q->poll < 4 ? 4 : q->poll > 17 ? 17 : q->poll;
+	r->precision = sys->precision;
+	r->rootdelay = ntp_short_from_double(sys->rootdelay);
+	r->rootdisp = ntp_short_from_double(sys->rootdisp);
+	r->refid = sys->refid;
+	r->reftime = sys->reftime;
+	r->org = q->xmt;
+	r->rec = t2;
 }

@@ -154,6 +154,37 @@ sys_leap_status(struct ctl_status *cs)
 	}
 }
 
+/*
+ * The leap values an Autokey server signs (spec 3.6): TAI-UTC, the
+ * leap's epoch (the next one if listed, else the last) and the
+ * reference's synthetic expiry; all 0 without a table.
+ */
+void
+sys_leap_values(uint32_t *tai, uint32_t *epoch, uint32_t *expire)
+{
+	struct leapsec_state st;
+	uint64_t now = sys_ntp_secs(), e = 0;
+	size_t i;
+
+	*tai = *epoch = *expire = 0;
+	if (leaptab.n == 0)
+		return;
+	leapsec_query(&leaptab, now, &st);
+	if (st.tai_offset <= 10)
+		return;
+	if (st.next != 0) {
+		e = st.next;
+		*expire = (uint32_t)(e + 7 * 86400);
+	} else {
+		for (i = 0; i < leaptab.n; i++)
+			if (leaptab.e[i].ntp_secs <= now)
+				e = leaptab.e[i].ntp_secs;
+		*expire = (uint32_t)(e + 25 * 86400);
+	}
+	*tai = (uint32_t)st.tai_offset;
+	*epoch = (uint32_t)e;
+}
+
 static int8_t
 sys_measure_precision(void)
 {

@@ -21,6 +21,14 @@
  *
  * It only ever sends to a loopback address and it stops by itself
  * (duration and request count are both bounded).
+ *
+ * -K cookie: Autokey mode (IPv4).  Each request carries a MAC as an
+ * Autokey client's packets do once it holds its cookie (from
+ * regress/bench/akcookie_helper): a key ID above 65535, and MD5(session
+ * key || packet), the session key being MD5(source, destination, key
+ * ID, cookie).  A response is valid only if it also carries a MAC with
+ * the same key ID that verifies with the session key of the reverse
+ * direction.
  */
 
 #include <sys/types.h>
@@ -38,11 +46,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #define LG_MAXSOCKS	64
 #define LG_MAXWINDOW	256
 #define LG_SLOTBITS	14		/* socket * window < 2^14 */
 #define LG_BATCH	64		/* datagrams per sendmmsg/recvmmsg */
 #define LG_PKTLEN	48
+#define LG_MACPKTLEN	68		/* 48 + key ID + MD5 */
 #define LG_MAXDUR	600		/* s: hard bound on -d */
 #define NTP_UNIX	2208988800UL
 
@@ -66,7 +78,7 @@ struct lg_sock {
 
 struct lg_stats {
 	uint64_t	 sent, valid, invalid, unmatched, lost, send_err;
-	uint64_t	 bad_mode, bad_version, bad_stratum, bad_len;
+	uint64_t	 bad_mode, bad_version, bad_stratum, bad_len, bad_mac;
 	uint64_t	 lat_fine[LG_FINE_N];
 	uint64_t	 lat_coarse[LG_COARSE_N];
 	uint64_t	 lat_over;
@@ -79,12 +91,18 @@ static struct lg_stats	 lg_st;
 static int		 lg_nsocks = 8, lg_window = 16, lg_version = 4;
 static uint64_t		 lg_timeout_ns = 500000000ULL;
 
+/* -K: Autokey MACs with this cookie */
+static int		 lg_ak;
+static uint32_t		 lg_cookie;
+static uint8_t		 lg_srcaddr[4], lg_dstaddr[4];
+static EVP_MD_CTX	*lg_mdctx;
+
 static __attribute__((noreturn)) void
 lg_usage(void)
 {
 	fprintf(stderr, "usage: loadgen -p port [-a loopback-address] "
 	    "[-s sockets] [-w window] [-d seconds] [-n count]\n"
-	    "               [-t timeout-ms] [-V version] [-k]\n");
+	    "               [-t timeout-ms] [-V version] [-k] [-K cookie]\n");
 	exit(2);
 }
 
@@ -213,11 +231,41 @@ lg_quantile(double q)
 	return (double)LG_COARSE_N * LG_COARSE_NS;
 }
 
+/*
+ * The Autokey MAC of pkt[0..48) under keyid, from src to dst: the
+ * digest goes to out (16 bytes).
+ */
+static int
+lg_akmac(const uint8_t *src, const uint8_t *dst, uint32_t keyid,
+    const uint8_t *pkt, uint8_t *out)
+{
+	uint8_t b[16], key[EVP_MAX_MD_SIZE];
+	unsigned int kl = 0, dl = 0;
+	int i;
+
+	memcpy(b, src, 4);
+	memcpy(b + 4, dst, 4);
+	for (i = 0; i < 4; i++) {
+		b[8 + i] = (uint8_t)(keyid >> (24 - 8 * i));
+		b[12 + i] = (uint8_t)(lg_cookie >> (24 - 8 * i));
+	}
+	if (EVP_DigestInit_ex(lg_mdctx, EVP_md5(), NULL) != 1 ||
+	    EVP_DigestUpdate(lg_mdctx, b, sizeof(b)) != 1 ||
+	    EVP_DigestFinal_ex(lg_mdctx, key, &kl) != 1 ||
+	    EVP_DigestInit_ex(lg_mdctx, EVP_md5(), NULL) != 1 ||
+	    EVP_DigestUpdate(lg_mdctx, key, kl) != 1 ||
+	    EVP_DigestUpdate(lg_mdctx, pkt, LG_PKTLEN) != 1 ||
+	    EVP_DigestFinal_ex(lg_mdctx, out, &dl) != 1 || dl != 16)
+		return -1;
+	return 0;
+}
+
 /* Fill the free slots of socket i with requests; returns how many. */
 static int
 lg_fill(int i, uint64_t now, uint64_t *budget)
 {
-	static uint8_t pkt[LG_BATCH][LG_PKTLEN];
+	static uint8_t pkt[LG_BATCH][LG_MACPKTLEN];
+	uint32_t keyid;
 	struct mmsghdr mm[LG_BATCH];
 	struct iovec iov[LG_BATCH];
 	int slots[LG_BATCH];
@@ -240,6 +288,20 @@ lg_fill(int i, uint64_t now, uint64_t *budget)
 		lg_put64(pkt[n] + 40, s->slot[k].xmt);
 		iov[n].iov_base = pkt[n];
 		iov[n].iov_len = LG_PKTLEN;
+		if (lg_ak) {
+			/* a key ID per request, always an Autokey one */
+			keyid = (uint32_t)s->slot[k].xmt | 0x80000000U;
+			pkt[n][48] = (uint8_t)(keyid >> 24);
+			pkt[n][49] = (uint8_t)(keyid >> 16);
+			pkt[n][50] = (uint8_t)(keyid >> 8);
+			pkt[n][51] = (uint8_t)keyid;
+			if (lg_akmac(lg_srcaddr, lg_dstaddr, keyid, pkt[n],
+			    pkt[n] + 52) == -1) {
+				s->slot[k].xmt = 0;
+				break;
+			}
+			iov[n].iov_len = LG_MACPKTLEN;
+		}
 		memset(&mm[n], 0, sizeof(mm[n]));
 		mm[n].msg_hdr.msg_iov = &iov[n];
 		mm[n].msg_hdr.msg_iovlen = 1;
@@ -261,6 +323,22 @@ lg_fill(int i, uint64_t now, uint64_t *budget)
 	s->inflight += sent;
 	lg_st.sent += (uint64_t)sent;
 	return sent;
+}
+
+/* An Autokey response: our key ID, and a MAC that verifies. */
+static int
+lg_akcheck(const uint8_t *p, size_t len, uint64_t org)
+{
+	uint8_t d[16];
+	uint32_t keyid = (uint32_t)org | 0x80000000U;
+
+	if (len != LG_MACPKTLEN || p[48] != (uint8_t)(keyid >> 24) ||
+	    p[49] != (uint8_t)(keyid >> 16) || p[50] != (uint8_t)(keyid >> 8) ||
+	    p[51] != (uint8_t)keyid)
+		return 0;
+	if (lg_akmac(lg_dstaddr, lg_srcaddr, keyid, p, d) == -1)
+		return 0;
+	return CRYPTO_memcmp(d, p + 52, sizeof(d)) == 0;
 }
 
 static void
@@ -297,6 +375,9 @@ lg_check(int i, const uint8_t *p, size_t len, uint64_t now)
 		lg_st.invalid++;
 	} else if (stratum < 1 || stratum > 15) {
 		lg_st.bad_stratum++;
+		lg_st.invalid++;
+	} else if (lg_ak && !lg_akcheck(p, len, org)) {
+		lg_st.bad_mac++;
 		lg_st.invalid++;
 	} else {
 		lg_st.valid++;
@@ -365,8 +446,20 @@ main(int argc, char *argv[])
 	long port = -1, dur = 5;
 	int ch, i, inflight, keyval = 0, rcvbuf = 1 << 20;
 
-	while ((ch = getopt(argc, argv, "a:d:kn:p:s:t:V:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:d:K:kn:p:s:t:V:w:")) != -1) {
 		switch (ch) {
+		case 'K': {
+			char *ep;
+			unsigned long c;
+
+			errno = 0;
+			c = strtoul(optarg, &ep, 16);
+			if (errno != 0 || *ep != '\0' || c > 0xffffffffUL)
+				lg_usage();
+			lg_cookie = (uint32_t)c;
+			lg_ak = 1;
+			break;
+		}
 		case 'a':
 			addr = optarg;
 			break;
@@ -415,6 +508,27 @@ main(int argc, char *argv[])
 		return 2;
 	}
 
+	if (lg_ak) {
+		struct sockaddr_in la;
+		socklen_t ll = sizeof(la);
+		int t;
+
+		/* The session key covers our address: learn it once. */
+		if (to.ss_family != AF_INET ||
+		    (lg_mdctx = EVP_MD_CTX_new()) == NULL ||
+		    (t = socket(AF_INET, SOCK_DGRAM, 0)) == -1) {
+			fprintf(stderr, "loadgen: -K needs IPv4\n");
+			return 2;
+		}
+		if (connect(t, (struct sockaddr *)&to, tolen) == -1 ||
+		    getsockname(t, (struct sockaddr *)&la, &ll) == -1) {
+			perror("loadgen: connect");
+			return 1;
+		}
+		close(t);
+		memcpy(lg_srcaddr, &la.sin_addr, 4);
+		memcpy(lg_dstaddr, &((struct sockaddr_in *)&to)->sin_addr, 4);
+	}
 	for (i = 0; i < lg_nsocks; i++) {
 		if ((lg_socks[i].fd = socket(to.ss_family, SOCK_DGRAM, 0)) ==
 		    -1) {
@@ -507,12 +621,13 @@ main(int argc, char *argv[])
 		printf("valid responses    %llu\n",
 		    (unsigned long long)lg_st.valid);
 		printf("invalid responses  %llu (mode %llu, version %llu, "
-		    "stratum %llu, short %llu)\n",
+		    "stratum %llu, short %llu, MAC %llu)\n",
 		    (unsigned long long)lg_st.invalid,
 		    (unsigned long long)lg_st.bad_mode,
 		    (unsigned long long)lg_st.bad_version,
 		    (unsigned long long)lg_st.bad_stratum,
-		    (unsigned long long)lg_st.bad_len);
+		    (unsigned long long)lg_st.bad_len,
+		    (unsigned long long)lg_st.bad_mac);
 		printf("unmatched/late     %llu\n",
 		    (unsigned long long)lg_st.unmatched);
 		printf("lost (timeout)     %llu\n",

@@ -397,4 +397,5 @@ if [ -n "$OUR" ]; then
 	    "$WORK/seal.counters" | tr -s ' ' | tr '\n' ' ')"
 fi
 sh "$TOP/regress/bench/keyd.sh" "$BUILD" || say "keyd bench: failed"
+sh "$TOP/regress/bench/autokey.sh" "$BUILDARG" || say "autokey bench: failed"
 exit 0

@@ -22,14 +22,22 @@
 #	SEAL_EXTRA_S, SEAL_EXTRA_C	extra lines for our server's or
 #			client's configuration (e.g. "crypto digest SHA1")
 #	SEAL_FLAGS	extra ntpd flags (e.g. -v)
+#	SEAL_WANT	ref-other: also wait until these crypto flags are all
+#			set, e.g. 0x3f00 (CERT|VRFY|PROV|COOK|AUTO|SIGN, what
+#			the harness asks of a reference client); default:
+#			auth ok is enough
 #
 # The harness's helpers and variables used here: ns_spawn, log, $WORK,
 # $NS_S, $NS_C, $ADDR_S, $ADDR_C, $HOST_S, $HOST_C, $PW_S, $PW_C,
 # $GROUP, $SCHEME, $MODE, LAST_FLAGS (shown in the VERDICT line).
 
 SEAL_BIN=${OTHER_BIN:-}
-[ -n "$SEAL_BIN" ] && [ -x "$SEAL_BIN/ntpd" ] ||
-    die "sealntp hooks: OTHER_BIN must be sealntp's build directory (with ntpd, ntpctl)"
+case $CASE in
+*other*)
+	[ -n "$SEAL_BIN" ] && [ -x "$SEAL_BIN/ntpd" ] ||
+	    die "sealntp hooks: OTHER_BIN must be sealntp's build directory (with ntpd, ntpctl)"
+	;;
+esac
 
 # The vectors may arrive with their links flattened into small files
 # that hold the target's name (a copy that did not keep symlinks); the
@@ -130,16 +138,24 @@ other_server_ready() {
 other_client_check() {
 	seal_ctl client -j peers > "$WORK/seal-peers.json.tmp"
 	mv -f "$WORK/seal-peers.json.tmp" "$WORK/seal-peers.json"
-	f=$(tr ',{}' '\n\n\n' < "$WORK/seal-peers.json" |
-	    sed -n 's/.*"\(crypto_\)\{0,1\}flags": *"\{0,1\}\(0x[0-9a-fA-F]*\).*/\2/p' |
-	    head -n 1)
+	# "crypto_flags": "0x..." (or "flags 0x..." in the auth reason)
+	f=$(grep -o '"crypto_flags": *"0x[0-9a-fA-F]*"' \
+	    "$WORK/seal-peers.json" | head -n 1 | sed 's/.*"\(0x[^"]*\)"/\1/')
+	[ -n "$f" ] || f=$(grep -o 'flags 0x[0-9a-fA-F]*' \
+	    "$WORK/seal-peers.json" | head -n 1 | sed 's/flags //')
 	[ -n "$f" ] && LAST_FLAGS=$f
 	grep -q '"auth": *"ok"' "$WORK/seal-peers.json" || return 1
+	if [ -n "${SEAL_WANT:-}" ]; then
+		[ -n "$f" ] && [ $(( f & SEAL_WANT )) -eq $(( SEAL_WANT )) ] ||
+		    return 1
+	fi
 	seal_ctl client peers > "$WORK/seal-peers.txt"
 	seal_ctl client -j all > "$WORK/seal-all.json"
 	seal_ctl client counters > "$WORK/seal-counters.txt"
 	for v in certs cert certificates; do
 		seal_ctl client "$v" > "$WORK/seal-certs.txt" && break
 	done
+	log "sealntp client: $(grep -o '"auth_reason": *"[^"]*"' \
+	    "$WORK/seal-peers.json" | head -n 1)"
 	return 0
 }
