@@ -134,6 +134,10 @@ struct ipc_conf_peer {
 	socklen_t	addrlen;
 	char		name[IPC_NAMELEN];
 	char		ident[IPC_NAMELEN];
+	/* Our address towards it (the parent asks the routing table), for
+	 * Autokey session keys when we listen on a wildcard address;
+	 * ss_family 0 if unknown. */
+	struct sockaddr_storage local;
 };
 
 /* IMSG_CONF_RESTRICT */

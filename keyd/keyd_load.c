@@ -21,6 +21,7 @@
  * by OpenSSL with OPENSSL_clear_free; that is as far as OpenSSL allows.
  */
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -264,6 +265,31 @@ keyd_load_group(struct keyd_ctx *c, const char *dir, uint32_t scheme,
 }
 
 /* Every ntpkey_{iff,gq,mv}par_<group> in the directory. */
+/*
+ * "ntpkey_iffpar_GROUP.FILESTAMP" is the file that the standard link
+ * "ntpkey_iffpar_GROUP" points to: load the group once, by its link.
+ * A stamped file without a link (installed by hand) still counts.
+ */
+static int
+keyd_stamped_twin(const char *dir, const char *name)
+{
+	char link[512];
+	const char *dot = strrchr(name, '.');
+	size_t i, n;
+	struct stat st;
+
+	if (dot == NULL || dot[1] == '\0')
+		return (0);
+	for (i = 1; dot[i] != '\0'; i++)
+		if (dot[i] < '0' || dot[i] > '9')
+			return (0);
+	n = (size_t)(dot - name);
+	if (snprintf(link, sizeof(link), "%s/%.*s", dir, (int)n, name) >=
+	    (int)sizeof(link))
+		return (0);
+	return (lstat(link, &st) == 0);
+}
+
 static int
 keyd_load_groups(struct keyd_ctx *c, const char *dir, char *err,
     size_t errlen)
@@ -289,7 +315,8 @@ keyd_load_groups(struct keyd_ctx *c, const char *dir, char *err,
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			pl = strlen(kinds[i].prefix);
 			if (strncmp(de->d_name, kinds[i].prefix, pl) != 0 ||
-			    de->d_name[pl] == '\0')
+			    de->d_name[pl] == '\0' ||
+			    keyd_stamped_twin(dir, de->d_name))
 				continue;
 			rv = keyd_load_group(c, dir, kinds[i].scheme,
 			    de->d_name + pl, err, errlen);

@@ -85,16 +85,20 @@ akg_peer_addrs(struct peer *p)
 	if (p->sock < 0 || (size_t)p->sock >= eng->nsocks)
 		return -1;
 	ns = &eng->socks[p->sock];
-	if (ak_addr_set(&a->local, (const struct sockaddr *)&ns->local,
-	    ns->locallen) == -1 || ak_addr_set(&a->remote,
+	/* A wildcard socket: the address the parent found towards it. */
+	if (ak_addr_set(&a->local, (const struct sockaddr *)
+	    (engine_sock_wildcard(ns) ? &p->conf.local : &ns->local),
+	    engine_sock_wildcard(ns) ? sizeof(p->conf.local) : ns->locallen) ==
+	    -1 || ak_addr_set(&a->remote,
 	    (const struct sockaddr *)&p->conf.addr, p->conf.addrlen) == -1)
 		return -1;
 	if (memcmp(a->local.addr, zero, a->local.family == AF_INET ? 4 :
 	    16) == 0) {
 		/* Spec 4.2: the session keys need our own address. */
 		p->auth = PEER_AUTH_BAD;
-		strlcpy(p->auth_reason, "Autokey needs a 'listen on' address "
-		    "of this host", sizeof(p->auth_reason));
+		strlcpy(p->auth_reason, "Autokey: our own address towards "
+		    "this server is unknown; add a 'listen on' address",
+		    sizeof(p->auth_reason));
 		return -1;
 	}
 	a->addr_ok = 1;
@@ -292,6 +296,14 @@ akglue_client_build(struct peer *p, uint8_t *buf, size_t buflen, double now,
 
 	*code = -1;
 	if (!akg.crypto || akg_peer_addrs(p) == -1)
+		return 0;
+	/*
+	 * No group key for the server's scheme: nothing more can be
+	 * proven, and MAC-only packets would only draw crypto-NAKs and
+	 * restarts.  Stay silent until keys are reloaded (SIGHUP restarts
+	 * every association).
+	 */
+	if (a->c.nogroup)
 		return 0;
 	*code = -2;
 	if (!akg.ready || a->dec_handle != 0)

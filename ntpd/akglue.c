@@ -633,7 +633,8 @@ akg_srv_send(int sock, const struct sockaddr *to, socklen_t tolen,
 	if ((n = ak_mac_append(akg.md, server, client, keyid, cookie, buf,
 	    buflen, off)) == 0)
 		return;
-	w = sendto(eng->socks[sock].fd, buf, n, 0, to, tolen);
+	w = engine_sendfrom(&eng->socks[sock], buf, n, to, tolen,
+	    server->family, server->addr);
 	if (w != (ssize_t)n)
 		eng->cnt.tx_errors++;
 	else {
@@ -807,11 +808,15 @@ akglue_server_recv(struct ntp_sock *ns, const uint8_t *buf,
 
 	if (!akg.crypto || !akg.ready || !q->has_mac || q->keyid <= AK_MAXKEY)
 		return -1;
+	/* On a wildcard socket the session keys use the address the
+	 * client sent to (IP_PKTINFO), and the answer leaves from it. */
 	if (ak_addr_set(&client, from, fromlen) == -1 ||
-	    ak_addr_set(&server, (const struct sockaddr *)&ns->local,
-	    ns->locallen) == -1 || memcmp(server.addr, zero,
+	    ak_addr_set(&server, (const struct sockaddr *)
+	    (engine_sock_wildcard(ns) ? &eng->rx_dst : &ns->local),
+	    engine_sock_wildcard(ns) ? sizeof(eng->rx_dst) : ns->locallen) ==
+	    -1 || memcmp(server.addr, zero,
 	    server.family == AF_INET ? 4 : 16) == 0)
-		return -1;	/* a wildcard socket: no session keys */
+		return -1;	/* no destination address known */
 	server_header(q, t2, &r);
 	if (ak_server_mac_verify(&akg.srv, &client, &server, buf, q,
 	    &cookie) != AK_OK) {

@@ -169,6 +169,21 @@ client_schedule(struct peer *p, double now)
 	p->next = now + interval;
 }
 
+/* Our address bytes towards p, as the parent found them, or NULL. */
+static const uint8_t *
+client_local_bytes(const struct peer *p)
+{
+	const struct sockaddr_storage *ss = &p->conf.local;
+
+	if (ss->ss_family == AF_INET)
+		return (const uint8_t *)&((const struct sockaddr_in *)
+		    (const void *)ss)->sin_addr;
+	if (ss->ss_family == AF_INET6)
+		return (const uint8_t *)&((const struct sockaddr_in6 *)
+		    (const void *)ss)->sin6_addr;
+	return NULL;
+}
+
 void
 client_send(struct peer *p, double now)
 {
@@ -219,8 +234,12 @@ client_send(struct peer *p, double now)
 		}
 	}
 	p->reach <<= 1;
-	n = sendto(eng->socks[p->sock].fd, buf, len, 0,
-	    (struct sockaddr *)&p->conf.addr, p->conf.addrlen);
+	/* Autokey on a wildcard socket: leave from the address its
+	 * session keys were made with. */
+	n = engine_sendfrom(&eng->socks[p->sock], buf, len,
+	    (struct sockaddr *)&p->conf.addr, p->conf.addrlen,
+	    p->conf.local.ss_family, p->ak != NULL ? client_local_bytes(p) :
+	    NULL);
 	if (n != (ssize_t)len) {
 		eng->cnt.tx_errors++;
 		log_debug("send to %s: %s", p->addrtxt,

@@ -256,11 +256,102 @@ struct engine_rxbuf {
 	struct sockaddr_storage	 from[ENGINE_RXBATCH];
 	union {
 		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct timespec))];
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct timespec)) +
+				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	}			 cmsg[ENGINE_RXBATCH];
 	uint8_t			 buf[ENGINE_RXBATCH][NTP_MAXPKT + 1];
 };
 static struct engine_rxbuf	engine_rx;
+
+/* Record the destination address of a datagram from its IP_PKTINFO. */
+static void
+engine_pktinfo(const struct cmsghdr *cm)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&eng->rx_dst;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&eng->rx_dst;
+	struct in_pktinfo pi;
+	struct in6_pktinfo pi6;
+
+	if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+	    cm->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+		memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = pi.ipi_addr;
+	} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+	    cm->cmsg_type == IPV6_PKTINFO &&
+	    cm->cmsg_len >= CMSG_LEN(sizeof(pi6))) {
+		memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = pi6.ipi6_addr;
+	}
+}
+
+int
+engine_sock_wildcard(const struct ntp_sock *ns)
+{
+	static const uint8_t zero[16];
+
+	if (ns->local.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)&ns->local)->
+		    sin_addr.s_addr == 0;
+	return memcmp(&((const struct sockaddr_in6 *)(const void *)
+	    &ns->local)->sin6_addr, zero, 16) == 0;
+}
+
+/*
+ * sendto(), but from a given source address (family, 4 or 16 bytes)
+ * when the socket is a wildcard one: an Autokey answer must leave from
+ * the address the client's session keys were made with.
+ */
+ssize_t
+engine_sendfrom(const struct ntp_sock *ns, const void *buf, size_t len,
+    const struct sockaddr *to, socklen_t tolen, int srcfamily,
+    const uint8_t *src)
+{
+	union {
+		struct cmsghdr hdr;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct in_pktinfo pi;
+	struct in6_pktinfo pi6;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+
+	if (src == NULL || !engine_sock_wildcard(ns) ||
+	    srcfamily != ns->local.ss_family)
+		return sendto(ns->fd, buf, len, 0, to, tolen);
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_name = (void *)(uintptr_t)to;
+	msg.msg_namelen = tolen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	cm = (struct cmsghdr *)(void *)cbuf.buf;
+	if (srcfamily == AF_INET) {
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.ipi_spec_dst, src, 4);
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else {
+		memset(&pi6, 0, sizeof(pi6));
+		memcpy(&pi6.ipi6_addr, src, 16);
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi6));
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi6));
+		memcpy(CMSG_DATA(cm), &pi6, sizeof(pi6));
+	}
+	return sendmsg(ns->fd, &msg, 0);
+}
 
 /* Handle one datagram; t is its receive time (T2 or T4). */
 static void
@@ -366,6 +457,7 @@ engine_recv(struct ntp_sock *ns)
 		for (i = 0; i < n; i++) {
 			msg = &rx->mm[i].msg_hdr;
 			have_ts = 0;
+			eng->rx_dst.ss_family = AF_UNSPEC;
 			for (cm = CMSG_FIRSTHDR(msg); cm != NULL;
 			    cm = CMSG_NXTHDR(msg, cm)) {
 				if (cm->cmsg_level == SOL_SOCKET &&
@@ -373,7 +465,8 @@ engine_recv(struct ntp_sock *ns)
 				    cm->cmsg_len >= CMSG_LEN(sizeof(ts))) {
 					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 					have_ts = 1;
-				}
+				} else
+					engine_pktinfo(cm);
 			}
 			if (!have_ts)
 				clock_gettime(CLOCK_REALTIME, &ts);

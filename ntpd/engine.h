@@ -93,6 +93,9 @@ struct engine {
 	struct ctl_counters	 cnt;
 	struct ipc_keyd_status	 keyd_status;
 	double			 start;		/* monotonic start time */
+	/* Destination address of the datagram being handled (IP_PKTINFO):
+	 * what a client sent to, when our socket is a wildcard one. */
+	struct sockaddr_storage	 rx_dst;
 };
 
 extern struct engine	*eng;
@@ -101,6 +104,9 @@ int	 engine_main(int, char *[]);
 double	 engine_mono(void);		/* monotonic seconds */
 double	 engine_unix(void);		/* wall clock, Unix seconds */
 void	 engine_send_parent(uint32_t, const void *, size_t);
+ssize_t	 engine_sendfrom(const struct ntp_sock *, const void *, size_t,
+	    const struct sockaddr *, socklen_t, int, const uint8_t *);
+int	 engine_sock_wildcard(const struct ntp_sock *);
 
 /* client.c */
 struct peer *client_peer_new(const struct ipc_conf_peer *);

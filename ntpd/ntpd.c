@@ -175,6 +175,17 @@ open_udp(const struct sockaddr *sa, socklen_t salen)
 	 * daemon bind the same port and steal the traffic; we want that
 	 * start to fail with "address in use".
 	 */
+	/*
+	 * The destination of each request: on a wildcard socket the
+	 * server needs it for Autokey session keys and as the source of
+	 * the answer.
+	 */
+	if (sa->sa_family == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO,
+	    &on, sizeof(on)) == -1)
+		goto fail;
+	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1)
+		goto fail;
 	/* Kernel receive timestamps: the server's T2 as early as possible. */
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1)
 		log_warn("SO_TIMESTAMPNS");
@@ -324,6 +335,27 @@ send_conf_name(const struct conf_peer *cp)
 		fatal("imsg_compose");
 }
 
+/*
+ * Which of our addresses the kernel would send from towards sa: a UDP
+ * connect() sends nothing.  Autokey's session keys include it, and on
+ * a wildcard socket the engine cannot ask by itself.
+ */
+static void
+peer_local_addr(const struct sockaddr *sa, socklen_t salen,
+    struct sockaddr_storage *local)
+{
+	socklen_t len = sizeof(*local);
+	int fd;
+
+	memset(local, 0, sizeof(*local));
+	if ((fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (connect(fd, sa, salen) == -1 ||
+	    getsockname(fd, (struct sockaddr *)local, &len) == -1)
+		memset(local, 0, sizeof(*local));
+	close(fd);
+}
+
 static uint32_t
 resolve_peers(void)
 {
@@ -366,6 +398,7 @@ resolve_peers(void)
 			p.addrlen = ai->ai_addrlen;
 			strlcpy(p.name, cp->host, sizeof(p.name));
 			strlcpy(p.ident, cp->ident, sizeof(p.ident));
+			peer_local_addr(ai->ai_addr, ai->ai_addrlen, &p.local);
 			addr_text(ai->ai_addr, txt, sizeof(txt));
 			log_debug("peer %u: %s %s", p.id, cp->host, txt);
 			if (imsg_compose(&engine.ibuf, IMSG_CONF_PEER, 0, 0, -1,

@@ -290,6 +290,32 @@ expired_certificate_cleanup() {
 	seal_stop cli srv
 }
 
+atf_test_case wildcard cleanup
+wildcard_head() {
+	atf_set descr "the guide's configuration as written: no 'listen on', both daemons on wildcard sockets"
+}
+wildcard_body() {
+	seal_need_root
+	server_keys s -I -c RSA-MD5 -b 512 -m 1024
+	client_keys c -c RSA-MD5 -m 1024
+	install_group s c
+	# no "listen on": the session keys need the addresses from
+	# IP_PKTINFO (server) and the routing table (client)
+	printf 'port %s\ncontrolsocket %s\nlocal stratum 8\ncrypto pw serverpw host alpha.test\nkeysdir %s\n' \
+	    "$(seal_port 15)" "$(pwd)/srv.sock" "$(pwd)/s" > srv.conf
+	printf 'port %s\ncontrolsocket %s\ncrypto pw clientpw host beta.test\nkeysdir %s\nserver 127.0.0.1 port %s autokey iburst minpoll 4 maxpoll 4\n' \
+	    "$(seal_port 16)" "$(pwd)/cli.sock" "$(pwd)/c" "$(seal_port 15)" > cli.conf
+	seal_start srv
+	seal_start cli
+	t=$(wait_ok cli 10)
+	echo "auth ok after $t s on wildcard sockets"
+	seal_ctl srv counters > scnt.txt
+	grep -Eq '^ak_badmac +0$' scnt.txt || { cat scnt.txt; atf_fail "bad MACs"; }
+}
+wildcard_cleanup() {
+	seal_stop cli srv
+}
+
 atf_init_test_cases() {
 	atf_add_test_case iff_guide
 	atf_add_test_case defaults
@@ -297,4 +323,5 @@ atf_init_test_cases() {
 	atf_add_test_case wrong_group_key
 	atf_add_test_case no_group_key
 	atf_add_test_case expired_certificate
+	atf_add_test_case wildcard
 }
