@@ -316,6 +316,28 @@ wildcard_cleanup() {
 	seal_stop cli srv
 }
 
+atf_test_case tc cleanup
+tc_head() {
+	atf_set descr "trusted certificate only (no identity scheme): ok with no scheme bit"
+}
+tc_body() {
+	seal_need_root
+	server_keys st -c RSA-MD5 -b 512 -m 1024
+	client_keys ct -c RSA-MD5 -m 1024
+	server srvt 17 st
+	client clit 18 ct 17
+	t=$(wait_ok clit 10)
+	echo "TC: auth ok after $t s, flags $(flags clit)"
+	case $(flags clit) in 0x81f03|0x83f03|0x85f03|0x87f03) ;; *)
+	    seal_ctl clit peers; atf_fail "TC flags $(flags clit)" ;; esac
+	seal_ctl clit peers > peers.txt
+	cat peers.txt
+	atf_check -o match:'certificate: alpha.test, issuer alpha.test' cat peers.txt
+}
+tc_cleanup() {
+	seal_stop clit srvt
+}
+
 atf_init_test_cases() {
 	atf_add_test_case iff_guide
 	atf_add_test_case defaults
@@ -324,4 +346,5 @@ atf_init_test_cases() {
 	atf_add_test_case no_group_key
 	atf_add_test_case expired_certificate
 	atf_add_test_case wildcard
+	atf_add_test_case tc
 }
