@@ -59,6 +59,9 @@ TEST_DATA	= $(patsubst %,$(BUILD)/%,$(KYUAFILES)) \
 		  $(patsubst %,$(BUILD)/%,$(wildcard regress/*/data/*) \
 		  $(wildcard regress/lib/*.sh))
 
+# Keep the objects of test programs between runs.
+.SECONDARY:
+
 .PHONY: all deps check check-san test-build demo bench fuzz install \
 	clean cppcheck clang
 
