@@ -397,6 +397,12 @@ sys_peer_update(struct peer *changed, double now)
 		    dout.offset, dout.freq * 1e6);
 		break;
 	case DISC_IGNORE:
+		/* Say why nothing happened yet: at start without a drift
+		 * file the discipline measures the frequency first. */
+		if (strncmp(sys->last_action, "none", 4) == 0)
+			snprintf(sys->last_action, sizeof(sys->last_action),
+			    "none yet (discipline state %s)",
+			    discipline_state_name(dout.state));
 		break;
 	}
 	sys->poll = (int8_t)dout.poll;
