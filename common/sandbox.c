@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -143,6 +144,60 @@ sandbox_check_emptydir(const char *dir, char *err, size_t errlen)
 	if (saved != 0) {
 		sandbox_seterr(err, errlen, "chroot directory '%s': %s", dir,
 		    strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The common end of sandbox_privdrop(): the group list, gid and uid set
+ * for good, then checked, including that root cannot be regained.
+ */
+int
+sandbox_setids(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	uid_t	ruid, euid, suid;
+	gid_t	rgid, egid, sgid;
+	gid_t	groups[2];
+	int	ngroups;
+
+	if (setgroups(1, &gid) == -1) {
+		sandbox_seterr(err, errlen, "setgroups %lu: %s",
+		    (unsigned long)gid, strerror(errno));
+		return -1;
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		sandbox_seterr(err, errlen, "setresgid %lu: %s",
+		    (unsigned long)gid, strerror(errno));
+		return -1;
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		sandbox_seterr(err, errlen, "setresuid %lu: %s",
+		    (unsigned long)uid, strerror(errno));
+		return -1;
+	}
+
+	/* Trust, but verify. */
+	if (getresuid(&ruid, &euid, &suid) == -1 ||
+	    getresgid(&rgid, &egid, &sgid) == -1) {
+		sandbox_seterr(err, errlen, "getresuid: %s", strerror(errno));
+		return -1;
+	}
+	if (ruid != uid || euid != uid || suid != uid ||
+	    rgid != gid || egid != gid || sgid != gid) {
+		sandbox_seterr(err, errlen, "ids after the drop are not "
+		    "uid %lu gid %lu", (unsigned long)uid, (unsigned long)gid);
+		return -1;
+	}
+	ngroups = getgroups(2, groups);
+	if (ngroups != 1 || groups[0] != gid) {
+		sandbox_seterr(err, errlen, "supplementary groups are not "
+		    "just %lu after the drop", (unsigned long)gid);
+		return -1;
+	}
+	if (setgid(0) != -1 || setuid(0) != -1) {
+		sandbox_seterr(err, errlen,
+		    "could regain root after dropping privileges");
 		return -1;
 	}
 	return 0;

@@ -366,11 +366,6 @@ int
 sandbox_privdrop(uid_t uid, gid_t gid, const char *dir, char *err,
     size_t errlen)
 {
-	uid_t	ruid, euid, suid;
-	gid_t	rgid, egid, sgid;
-	gid_t	groups[2];
-	int	ngroups;
-
 	/* The checks below could not tell a drop to root from no drop. */
 	if (uid == 0 || gid == 0) {
 		sandbox_seterr(err, errlen, "refusing to drop privileges to "
@@ -392,46 +387,8 @@ sandbox_privdrop(uid_t uid, gid_t gid, const char *dir, char *err,
 	}
 	if (sandbox_drop_bounding(err, errlen) == -1)
 		return -1;
-	if (setgroups(1, &gid) == -1) {
-		sandbox_seterr(err, errlen, "setgroups %lu: %s",
-		    (unsigned long)gid, strerror(errno));
-		return -1;
-	}
-	if (setresgid(gid, gid, gid) == -1) {
-		sandbox_seterr(err, errlen, "setresgid %lu: %s",
-		    (unsigned long)gid, strerror(errno));
-		return -1;
-	}
-	if (setresuid(uid, uid, uid) == -1) {
-		sandbox_seterr(err, errlen, "setresuid %lu: %s",
-		    (unsigned long)uid, strerror(errno));
-		return -1;
-	}
-
-	/* Trust, but verify. */
-	if (getresuid(&ruid, &euid, &suid) == -1 ||
-	    getresgid(&rgid, &egid, &sgid) == -1) {
-		sandbox_seterr(err, errlen, "getresuid: %s", strerror(errno));
-		return -1;
-	}
-	if (ruid != uid || euid != uid || suid != uid ||
-	    rgid != gid || egid != gid || sgid != gid) {
-		sandbox_seterr(err, errlen, "ids after the drop are not "
-		    "uid %lu gid %lu", (unsigned long)uid, (unsigned long)gid);
-		return -1;
-	}
-	ngroups = getgroups(2, groups);
-	if (ngroups != 1 || groups[0] != gid) {
-		sandbox_seterr(err, errlen, "supplementary groups are not "
-		    "just %lu after the drop", (unsigned long)gid);
-		return -1;
-	}
-	if (setgid(0) != -1 || setuid(0) != -1) {
-		sandbox_seterr(err, errlen,
-		    "could regain root after dropping privileges");
-		return -1;
-	}
-	return 0;
+	/* setgroups, setresgid, setresuid, then verify (sandbox.c) */
+	return sandbox_setids(uid, gid, err, errlen);
 }
 
 int
