@@ -3,7 +3,7 @@
 # any is missing.  Quiet when everything is there.
 pkgs="build-essential pkg-config libssl-dev libsodium-dev libbsd-dev
 libseccomp-dev kyua atf-sh libatf-dev clang libclang-rt-14-dev cppcheck
-iproute2 util-linux procps openssl"
+iproute2 util-linux procps openssl python3"
 # Third-party NTP peers for regress/interop (chrony; ntpsec's ntpdig; its
 # ntpd, which conflicts with chrony, is unpacked by setup.sh into a
 # cache folder).  Not fatal: without them those tests skip and say why.
