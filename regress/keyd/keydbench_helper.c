@@ -334,10 +334,15 @@ main(int argc, char *argv[])
 
 	for (op = 0; op < 4; op++) {
 		done_ok = refused = failed = 0;
+		/*
+		 * One timestamp per run: got() verifies a signature against
+		 * it, and a clock second passing between request and reply
+		 * must not look like a bad signature.
+		 */
+		now_ntp = (uint32_t)(time(NULL) + KEYFILE_JAN1970);
 		t0 = mono();
 		t = t0;
 		while (t - t0 < secs || inflight > 0) {
-			now_ntp = (uint32_t)(time(NULL) + KEYFILE_JAN1970);
 			while (t - t0 < secs && inflight < WINDOW) {
 				if (issue(op) == 0)
 					fatalx("cannot queue");
