@@ -300,6 +300,7 @@ struct ctl_counters {
 	uint64_t	ak_keyd_jobs;	/* responses that needed keyd */
 	uint64_t	ak_keyd_failed;	/* of which keyd refused */
 	uint64_t	ak_dropped;	/* pending table full: oldest dropped */
+	uint64_t	ak_declined;	/* ASSOC from outside our group */
 };
 
 /* IMSG_CTL_CERT: one certificate of the host's list (spec 8.4, 10.2) */

@@ -479,6 +479,14 @@ akglue_client_recv(struct peer *p, const uint8_t *buf,
 			akg_schedule(p, now, 0, 1);
 		return AKG_DROP;
 	}
+	if (!akg_group_ok(pkt, p->conf.ident[0] != '\0' ? p->conf.ident :
+	    akg.pub.ident)) {
+		a->rejected++;
+		strlcpy(a->c.reason, "declined: the server is not in our group",
+		    sizeof(a->c.reason));
+		akg_schedule(p, now, 0, 1);
+		return AKG_DROP;
+	}
 	if (!pkt->has_mac || pkt->keyid != a->keyid ||
 	    ak_mac_verify(akg.md, &a->remote, &a->local,
 	    ak_client_mac_cookie(&a->c, 0), buf, pkt) != AK_OK) {

@@ -817,6 +817,8 @@ akglue_server_recv(struct ntp_sock *ns, const uint8_t *buf,
 	    -1 || memcmp(server.addr, zero,
 	    server.family == AF_INET ? 4 : 16) == 0)
 		return -1;	/* no destination address known */
+	if (!akg_group_ok(q, akg.pub.ident))
+		return 0;	/* declined, without an answer */
 	server_header(q, t2, &r);
 	if (ak_server_mac_verify(&akg.srv, &client, &server, buf, q,
 	    &cookie) != AK_OK) {
@@ -840,6 +842,36 @@ akglue_server_recv(struct ntp_sock *ns, const uint8_t *buf,
 	akg_srv_send(sock, from, fromlen, &r, out, sizeof(out), off, q->keyid,
 	    cookie, &client, &server);
 	return 0;
+}
+
+/*
+ * The group filter (spec 2.5, checklist 6), before any MAC work: a host
+ * whose certificate subject is "host@group" speaks Autokey only with
+ * hosts of its own group or of `ident`.  An ASSOC naming a host without
+ * a group, or of another group, is declined; one whose name length is
+ * impossible is dropped (NTP bug 2052).  1: go on; 0: drop, counted.
+ */
+int
+akg_group_ok(const struct ntp_pkt *p, const char *ident)
+{
+	char	 peer[AK_GROUPNAMEMAX + 1];
+
+	switch (ak_group_filter(p, akg.pub.group, peer, sizeof(peer))) {
+	case AK_OK:
+		break;
+	case AK_EDECLINE:
+		eng->cnt.ak_declined++;
+		return (0);
+	default:
+		eng->cnt.rx_badext++;
+		return (0);
+	}
+	/* "" here: no ASSOC in this packet, or no group of our own */
+	if (peer[0] == '\0' || strcmp(peer, akg.pub.group) == 0 ||
+	    (ident != NULL && strcmp(peer, ident) == 0))
+		return (1);
+	eng->cnt.ak_declined++;
+	return (0);
 }
 
 /* ---- host: timers, certificate list -------------------------------- */

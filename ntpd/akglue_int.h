@@ -139,6 +139,7 @@ extern struct akg_state	 akg;
 uint32_t	 akg_ntpnow(void);
 int		 akg_synced(void);
 struct ak_group	*akg_group_find(const char *);
+int		 akg_group_ok(const struct ntp_pkt *, const char *);
 void		 akg_host_refresh(void);
 void		 akg_install(const uint8_t *, size_t, uint32_t, uint32_t,
 		    const char *);

@@ -338,6 +338,72 @@ tc_cleanup() {
 	seal_stop clit srvt
 }
 
+atf_test_case group_filter cleanup
+group_filter_head() {
+	atf_set descr "host@group subjects: Autokey only within the group;" \
+	    "an ASSOC from outside it is declined on both sides, counted, shown"
+}
+group_filter_body() {
+	seal_need_root
+	mkdir sg cb cr
+	(cd sg && $KG -s alpha.test@blue -T -I -p serverpw -b 512 -m 1024) \
+	    > sg.kg 2>&1 || { cat sg.kg; atf_fail "ntp-keygen sg"; }
+	server_keys s -I -b 512 -m 1024
+	for c in cb:blue cr:red; do
+		(cd "${c%:*}" && $KG -s "beta.test@${c#*:}" -H -p clientpw \
+		    -m 1024) > "${c%:*}.kg" 2>&1 ||
+		    { cat "${c%:*}.kg"; atf_fail "ntp-keygen ${c%:*}"; }
+	done
+	(cd sg && $KG -s alpha.test@blue -e -p serverpw) > blue.export \
+	    2>/dev/null || atf_fail "ntp-keygen -e in sg"
+	f=$(sed -n '1s/^# //p' blue.export)
+	case $f in ntpkey_iffpar_blue.*) ;; *) atf_fail "export named '$f'" ;; esac
+	for c in cb cr; do
+		cp blue.export "$c/$f" && ln -s "$f" "$c/ntpkey_iffpar_blue" ||
+		    atf_fail "installing the group key in $c"
+	done
+	# the server loads ntpkey_iffkey_blue: `crypto ident` names it
+	seal_conf srvg "$(seal_port 20)" "local stratum 8" \
+	    "crypto pw serverpw host alpha.test ident blue" "keysdir $(pwd)/sg"
+	seal_start srvg
+	server srv 21 s
+	# beta.test@blue: ok with the blue server, declines the one without
+	# a group
+	seal_conf clib "$(seal_port 22)" \
+	    "crypto pw clientpw host beta.test" "keysdir $(pwd)/cb" \
+	    "server 127.0.0.1 port $(seal_port 20) autokey iburst minpoll 4 maxpoll 4" \
+	    "server 127.0.0.1 port $(seal_port 21) autokey iburst minpoll 4 maxpoll 4"
+	seal_start clib
+	# beta.test@red: the blue server declines it
+	client clir 23 cr 20
+	wait_ok clib 10 > /dev/null
+	i=0
+	until seal_ctl clib peers | grep -q 'declined: the server is not in our group' ||
+	    [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	seal_ctl clib peers > peers.txt
+	cat peers.txt
+	atf_check -o match:'ok: IFF' cat peers.txt
+	atf_check -o match:'declined: the server is not in our group' cat peers.txt
+	[ "$(seal_ctl clib -j peers | grep -c '"auth": "ok"')" -eq 1 ] ||
+	    atf_fail "the server outside the group was accepted"
+	seal_ctl clib counters | grep -Eq '^ak_declined +[1-9]' ||
+	    atf_fail "clib: no ak_declined"
+	sleep 3
+	seal_ctl clir peers
+	if seal_ctl clir -j peers | grep -q '"auth": "ok"'; then
+		atf_fail "a client of another group reached ok"
+	fi
+	seal_ctl srvg counters > scnt.txt
+	cat scnt.txt
+	grep -Eq '^ak_declined +[1-9]' scnt.txt ||
+	    atf_fail "the blue server declined nothing"
+}
+group_filter_cleanup() {
+	seal_stop clib clir srvg srv
+}
+
 atf_init_test_cases() {
 	atf_add_test_case iff_guide
 	atf_add_test_case defaults
@@ -347,4 +413,5 @@ atf_init_test_cases() {
 	atf_add_test_case expired_certificate
 	atf_add_test_case wildcard
 	atf_add_test_case tc
+	atf_add_test_case group_filter
 }
