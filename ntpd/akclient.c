@@ -549,6 +549,9 @@ akglue_client_recv(struct peer *p, const uint8_t *buf,
 			    (uint32_t)((uint64_t)a->c.trailinfo.notbefore +
 			    NTP_UNIX_OFFSET), AKG_CF_VALID | AKG_CF_TRUST,
 			    "trail");
+		if (!(before & AK_F_LEAP) && (a->c.flags & AK_F_LEAP))
+			sys_leap_autokey(a->c.leap.tai, a->c.leap.epoch,
+			    a->c.leap.expire, a->c.host);
 		if (e != AK_OK && e != AK_EIGNORE)
 			a->rejected++;
 		akg_schedule(p, now, e == AK_OK && a->dec_handle == 0,

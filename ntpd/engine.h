@@ -134,6 +134,7 @@ void	 sys_clock_done(const struct ipc_clock_done *);
 void	 sys_leap_conf(struct imsg *);
 void	 sys_leap_status(struct ctl_status *);
 void	 sys_leap_values(uint32_t *, uint32_t *, uint32_t *);
+void	 sys_leap_autokey(uint32_t, uint32_t, uint32_t, const char *);
 
 /* control.c */
 void	 control_accept(int);

@@ -25,7 +25,6 @@
 #include "packet.h"
 
 #define LEAPSEC_MAXFILE		(256 * 1024)	/* the IERS file is ~5 KB */
-#define LEAPSEC_TAI_MAX		1000		/* as leapfile.c's bound */
 
 #if IPC_LEAP_MAX != LEAP_MAX_ENTRIES
 #error "IPC_LEAP_MAX and LEAP_MAX_ENTRIES differ"

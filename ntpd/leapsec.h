@@ -48,6 +48,7 @@
  */
 
 #define LEAPSEC_ANNOUNCE	86400	/* s before a leap: LI is set */
+#define LEAPSEC_TAI_MAX		1000	/* TAI-UTC bound, as leapfile.c's */
 
 /* What the table says at one instant. */
 struct leapsec_state {

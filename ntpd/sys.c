@@ -65,6 +65,15 @@ sys_leap_conf(struct imsg *imsg)
 		fatalx("parent sent a bad CONF_LEAP: %s", err);
 }
 
+/*
+ * Leap values adopted from a proven Autokey server (spec 3.6), for a
+ * host without a leap file: TAI-UTC for the kernel and ntpctl, and the
+ * values we sign for our own clients in turn.
+ */
+static struct {
+	uint32_t	 tai, epoch, expire;
+} ak_leap;
+
 static uint64_t
 sys_ntp_secs(void)
 {
@@ -121,7 +130,7 @@ sys_leap_refresh(void)
 	if (leap != NTP_LI_NONE &&
 	    (leap_src == IPC_LEAPSRC_SERVERS || st.at_midnight))
 		want.leap = leap == NTP_LI_ADD ? 1 : -1;
-	want.tai = st.tai_offset;
+	want.tai = leaptab.n > 0 ? st.tai_offset : (int32_t)ak_leap.tai;
 	if (leap_sent_once ? memcmp(&want, &leap_sent, sizeof(want)) == 0 :
 	    want.leap == 0 && want.tai == 0)
 		return;
@@ -145,7 +154,8 @@ sys_leap_status(struct ctl_status *cs)
 		cs->leap_next_dir = st.next_dir;
 		cs->leap_expires = leaptab.expires;
 		cs->leap_file_expired = st.expired;
-	}
+	} else
+		cs->tai_offset = (int32_t)ak_leap.tai;
 	if (leap_src == IPC_LEAPSRC_SERVERS &&
 	    (eng->sys.leap == NTP_LI_ADD || eng->sys.leap == NTP_LI_DEL)) {
 		/* Voted: at the end of this UTC day. */
@@ -167,8 +177,14 @@ sys_leap_values(uint32_t *tai, uint32_t *epoch, uint32_t *expire)
 	size_t i;
 
 	*tai = *epoch = *expire = 0;
-	if (leaptab.n == 0)
+	if (leaptab.n == 0) {
+		if (ak_leap.tai != 0) {
+			*tai = ak_leap.tai;
+			*epoch = ak_leap.epoch;
+			*expire = ak_leap.expire;
+		}
 		return;
+	}
 	leapsec_query(&leaptab, now, &st);
 	if (st.tai_offset <= 10)
 		return;
@@ -183,6 +199,29 @@ sys_leap_values(uint32_t *tai, uint32_t *epoch, uint32_t *expire)
 	}
 	*tai = (uint32_t)st.tai_offset;
 	*epoch = (uint32_t)e;
+}
+
+/*
+ * Verified LEAP values from an Autokey server.  As the reference does,
+ * they are adopted only while we are synchronised, and only when they
+ * carry a TAI offset (a server without a table sends zeros); a leap
+ * file of our own always wins.  The offset must also be one the parent
+ * accepts, or a proven but wrong server could make it shut us down.
+ */
+void
+sys_leap_autokey(uint32_t tai, uint32_t epoch, uint32_t expire,
+    const char *from)
+{
+	if (!eng->sys.synced || leaptab.n > 0 || tai <= 10 ||
+	    tai > LEAPSEC_TAI_MAX)
+		return;
+	if (tai != ak_leap.tai)
+		log_info("TAI-UTC %u s, from the leap values %s signed", tai,
+		    from);
+	ak_leap.tai = tai;
+	ak_leap.epoch = epoch;
+	ak_leap.expire = expire;
+	sys_leap_refresh();
 }
 
 static int8_t

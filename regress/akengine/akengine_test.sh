@@ -404,6 +404,38 @@ group_filter_cleanup() {
 	seal_stop clib clir srvg srv
 }
 
+atf_test_case leap_values cleanup
+leap_values_head() {
+	atf_set descr "a client without a leap file adopts TAI-UTC from the" \
+	    "leap values its proven server signed (spec 3.6)"
+}
+leap_values_body() {
+	seal_need_root
+	lf=/usr/share/zoneinfo/leap-seconds.list
+	[ -r $lf ] || atf_skip "$lf is missing (package tzdata)"
+	server_keys s -I -b 512 -m 1024
+	client_keys c -m 1024
+	install_group s c
+	server srvl 24 s "leapfile $lf"
+	client clil 25 c 24
+	wait_ok clil 10 > /dev/null
+	# LEAP is asked once the client is synchronised
+	seal_wait clil peers '"crypto_flags": "0x[0-9a-f]*[4567]f23"' 30 ||
+	    { seal_ctl clil peers; cat clil.log; atf_fail "LEAP never lit (flags $(flags clil))"; }
+	seal_ctl clil status > st.txt
+	cat st.txt
+	atf_check -o match:'^leap: +TAI-UTC 37 s' cat st.txt
+	seal_ctl clil -j status | grep -q '"tai_offset": 37' ||
+	    atf_fail "JSON status without tai_offset 37"
+	grep -q 'TAI-UTC 37 s, from the leap values alpha.test signed' clil.log ||
+	    { cat clil.log; atf_fail "no adoption log line"; }
+	grep -q 'would clear the kernel.s leap second flags, TAI-UTC 37 s' clil.log ||
+	    { cat clil.log; atf_fail "the kernel's TAI offset was not (would-be) set"; }
+}
+leap_values_cleanup() {
+	seal_stop clil srvl
+}
+
 atf_init_test_cases() {
 	atf_add_test_case iff_guide
 	atf_add_test_case defaults
@@ -414,4 +446,5 @@ atf_init_test_cases() {
 	atf_add_test_case wildcard
 	atf_add_test_case tc
 	atf_add_test_case group_filter
+	atf_add_test_case leap_values
 }
