@@ -69,6 +69,8 @@ static EVP_PKEY	*kg_genkey(const char *, int);
 static EVP_PKEY	*kg_readkey(int, const char *, const char *, uint32_t *);
 static void	kg_md5(int, const char *, time_t);
 static void	kg_append(BIO *, BIO *);
+static void	kg_rekey_raw(int, const char *, const char *, const char *,
+		    const char *, const char *, const EVP_CIPHER *, time_t);
 
 static const char kg_usage_text[] =
 "usage: ntp-keygen [-deGHIMPT] [-b bits] [-C cipher] [-c scheme] [-i group]\n"
@@ -229,6 +231,38 @@ kg_readkey(int dirfd, const char *name, const char *pw, uint32_t *fs)
 	return (pkey);
 }
 
+/*
+ * Write the keys of ntpkey_LINK_GROUP again, as they are, under the new
+ * password: for a set that cannot be used (the reference's MV files),
+ * so that it at least opens with the directory's one password.
+ */
+static void
+kg_rekey_raw(int dirfd, const char *link, const char *type,
+    const char *group, const char *pw_read, const char *pw_write,
+    const EVP_CIPHER *cipher, time_t now)
+{
+	struct keyfile	 kf;
+	char		 lname[KEYFILE_NAMELEN], name[KEYFILE_NAMELEN];
+	char		 err[KEYFILE_ERRLEN];
+	BIO		*bio;
+	int		 i;
+
+	snprintf(lname, sizeof(lname), "ntpkey_%s_%s", link, group);
+	if (!keyfile_exists(dirfd, lname))
+		return;
+	if (keyfile_readat(dirfd, lname, pw_read, &kf, err,
+	    sizeof(err)) == -1)
+		kg_die("%s", err);
+	if (keyfile_name(name, sizeof(name), type, group, kf.fstamp) == -1 ||
+	    (bio = keyfile_begin(name, now)) == NULL)
+		kg_die("cannot encode %s", lname);
+	for (i = 0; i < kf.nkeys; i++)
+		if (keyfile_add_pkcs8(bio, kf.keys[i], pw_write, cipher) == -1)
+			kg_die("cannot encode %s", lname);
+	keyfile_free(&kf);
+	kg_add(name, lname, bio, 0600);
+}
+
 /* Append one file's text to the export and free it. */
 static void
 kg_append(BIO *out, BIO *in)
@@ -295,6 +329,7 @@ main(int argc, char *argv[])
 	char		 group[KG_NAMELEN], certname[2 * KG_NAMELEN];
 	char		 name[KEYFILE_NAMELEN], link[KEYFILE_NAMELEN];
 	char		 err[KEYFILE_ERRLEN], cwd[PATH_MAX];
+	char		 mverr[KEYFILE_ERRLEN + KEYFILE_NAMELEN + 2] = "";
 	const char	*opt_p = NULL, *opt_q = NULL, *opt_s = NULL;
 	const char	*opt_i = NULL, *opt_c = NULL, *opt_C = NULL;
 	const char	*opt_S = NULL, *pw_read, *pw_write, *scheme;
@@ -303,11 +338,11 @@ main(int argc, char *argv[])
 	int		 modulus = KG_MODULUS, imodulus = KG_IMODULUS;
 	int		 days = KG_LIFETIME, ch, dirfd, exportonly, update;
 	int		 explicitgroup = 0, i, have_iff = 0, have_gq = 0;
-	int		 have_mv = 0, newsign = 0;
+	int		 have_mv = 0, newsign = 0, rekey;
 	const EVP_CIPHER *cipher;
 	const EVP_MD	*md;
 	EVP_PKEY	*hostkey = NULL, *signkey = NULL, *oldsign = NULL;
-	uint32_t	 fs, iff_fs = 0, gq_fs = 0, mv_fs = 0;
+	uint32_t	 fs, iff_fs = 0, gq_fs = 0, mv_fs = 0, mvkey_fs = 0;
 	struct ident_iff iff, iffpar;
 	struct ident_gq	 gq, gqpar;
 	struct ident_mv_ta mv;
@@ -484,6 +519,13 @@ main(int argc, char *argv[])
 
 	exportonly = e && !(G || H || I || P || T || V || opt_S);
 	update = opt_q != NULL && !e;
+	/*
+	 * -q old -p new: the identity keys kept are written again under
+	 * the new password, same name and filestamp (the clients' group
+	 * keys carry it), so that one password opens the whole directory
+	 * as ntpd's "crypto pw" needs.
+	 */
+	rekey = update && opt_p != NULL && strcmp(opt_p, opt_q) != 0;
 	if (!exportonly && faccessat(dirfd, ".", W_OK, AT_EACCESS) == -1)
 		kg_die("cannot write in %s: %s", cwd, strerror(errno));
 
@@ -579,12 +621,6 @@ main(int argc, char *argv[])
 		    &iff) == -1)
 			kg_die("cannot generate IFF parameters");
 		iff_fs = fs;
-		if (keyfile_name(name, sizeof(name), "IFFkey", group, fs) ==
-		    -1 || (bio = keyfile_begin(name, now)) == NULL ||
-		    ident_iff_write(bio, &iff, pw_write, cipher) == -1)
-			kg_die("cannot encode the IFF key");
-		snprintf(link, sizeof(link), "ntpkey_iffkey_%s", group);
-		kg_add(name, link, bio, 0600);
 		have_iff = 1;
 	} else if (keyfile_exists(dirfd, name)) {
 		if (keyfile_readat(dirfd, name, pw_read, &kf, err,
@@ -596,6 +632,14 @@ main(int argc, char *argv[])
 		keyfile_free(&kf);
 		have_iff = 1;
 	}
+	if (have_iff && (I || rekey)) {
+		if (keyfile_name(name, sizeof(name), "IFFkey", group,
+		    iff_fs) == -1 || (bio = keyfile_begin(name, now)) ==
+		    NULL || ident_iff_write(bio, &iff, pw_write, cipher) == -1)
+			kg_die("cannot encode the IFF key");
+		snprintf(link, sizeof(link), "ntpkey_iffkey_%s", group);
+		kg_add(name, link, bio, 0600);
+	}
 	snprintf(name, sizeof(name), "ntpkey_gqkey_%s", group);
 	if (G && !exportonly) {
 		kg_note("generating GQ parameters (%d bits)", imodulus);
@@ -606,12 +650,6 @@ main(int argc, char *argv[])
 		if (ident_gq_generate(imodulus, &gq) == -1)
 			kg_die("cannot generate GQ parameters");
 		gq_fs = fs;
-		if (keyfile_name(name, sizeof(name), "GQkey", group, fs) ==
-		    -1 || (bio = keyfile_begin(name, now)) == NULL ||
-		    ident_gq_write(bio, &gq, pw_write, cipher) == -1)
-			kg_die("cannot encode the GQ key");
-		snprintf(link, sizeof(link), "ntpkey_gqkey_%s", group);
-		kg_add(name, link, bio, 0600);
 		have_gq = 1;
 	} else if (keyfile_exists(dirfd, name)) {
 		if (keyfile_readat(dirfd, name, pw_read, &kf, err,
@@ -623,6 +661,14 @@ main(int argc, char *argv[])
 		keyfile_free(&kf);
 		have_gq = 1;
 	}
+	if (have_gq && (G || rekey)) {
+		if (keyfile_name(name, sizeof(name), "GQkey", group,
+		    gq_fs) == -1 || (bio = keyfile_begin(name, now)) ==
+		    NULL || ident_gq_write(bio, &gq, pw_write, cipher) == -1)
+			kg_die("cannot encode the GQ key");
+		snprintf(link, sizeof(link), "ntpkey_gqkey_%s", group);
+		kg_add(name, link, bio, 0600);
+	}
 	if (have_gq && ident_gq_pubbytes(&gq, gqpub, sizeof(gqpub),
 	    &gqpublen) == -1)
 		kg_die("GQ public value does not fit the certificate");
@@ -633,30 +679,69 @@ main(int argc, char *argv[])
 		if (ident_mv_generate(V, imodulus, &mv) == -1)
 			kg_die("cannot generate MV parameters");
 		mv_fs = fs;
-		if (keyfile_name(name, sizeof(name), "MVta", group, fs) ==
-		    -1 || (bio = keyfile_begin(name, now)) == NULL ||
-		    ident_mv_write_ta(bio, &mv, pw_write, cipher) == -1)
-			kg_die("cannot encode the MV keys");
-		snprintf(link, sizeof(link), "ntpkey_mvta_%s", group);
-		kg_add(name, link, bio, 0600);
-		/* the server key, which the reference exported with -q */
-		if (keyfile_name(name, sizeof(name), "MVkey", group, fs) ==
-		    -1 || (bio = keyfile_begin(name, now)) == NULL ||
-		    ident_mv_write_server(bio, &mv.server, pw_write,
-		    cipher) == -1)
-			kg_die("cannot encode the MV server key");
-		snprintf(link, sizeof(link), "ntpkey_mvkey_%s", group);
-		kg_add(name, link, bio, 0600);
 		have_mv = 1;
 	} else if (keyfile_exists(dirfd, name)) {
 		if (keyfile_readat(dirfd, name, pw_read, &kf, err,
 		    sizeof(err)) == -1)
 			kg_die("%s", err);
-		if (ident_mv_load_ta(&kf, &mv, err, sizeof(err)) == -1)
-			kg_die("%s: %s", name, err);
-		mv_fs = kf.fstamp;
+		/*
+		 * The reference's MVta file is PKCS#8, which loses the
+		 * public values: that set can never work, but it must not
+		 * stop a host key update, which does not need it.
+		 */
+		if (ident_mv_load_ta(&kf, &mv, err, sizeof(err)) == -1) {
+			snprintf(mverr, sizeof(mverr), "%s: %s", name, err);
+		} else {
+			mv_fs = kf.fstamp;
+			have_mv = 1;
+		}
 		keyfile_free(&kf);
-		have_mv = 1;
+	}
+	if (have_mv && (V || rekey)) {
+		if (keyfile_name(name, sizeof(name), "MVta", group, mv_fs) ==
+		    -1 || (bio = keyfile_begin(name, now)) == NULL ||
+		    ident_mv_write_ta(bio, &mv, pw_write, cipher) == -1)
+			kg_die("cannot encode the MV keys");
+		snprintf(link, sizeof(link), "ntpkey_mvta_%s", group);
+		kg_add(name, link, bio, 0600);
+	}
+	/* the MV server key, which the reference exported with -q */
+	snprintf(name, sizeof(name), "ntpkey_mvkey_%s", group);
+	if (have_mv)
+		mvkey_fs = mv_fs;
+	else if (rekey && keyfile_exists(dirfd, name)) {
+		/* a server with the server key only (no MVta) */
+		if (keyfile_readat(dirfd, name, pw_read, &kf, err,
+		    sizeof(err)) == -1)
+			kg_die("%s", err);
+		if (ident_mv_load_server(&kf, &mv.server, err,
+		    sizeof(err)) == 0)
+			mvkey_fs = kf.fstamp;
+		else if (mverr[0] == '\0')
+			snprintf(mverr, sizeof(mverr), "%s: %s", name, err);
+		keyfile_free(&kf);
+	}
+	if (mvkey_fs != 0 && (V || rekey)) {
+		if (keyfile_name(name, sizeof(name), "MVkey", group,
+		    mvkey_fs) == -1 || (bio = keyfile_begin(name, now)) ==
+		    NULL || ident_mv_write_server(bio, &mv.server, pw_write,
+		    cipher) == -1)
+			kg_die("cannot encode the MV server key");
+		snprintf(link, sizeof(link), "ntpkey_mvkey_%s", group);
+		kg_add(name, link, bio, 0600);
+	}
+
+	if (rekey && mverr[0] != '\0') {
+		kg_rekey_raw(dirfd, "mvta", "MVta", group, pw_read, pw_write,
+		    cipher, now);
+		if (mvkey_fs == 0)
+			kg_rekey_raw(dirfd, "mvkey", "MVkey", group, pw_read,
+			    pw_write, cipher, now);
+	}
+	if (mverr[0] != '\0') {
+		if (e && !have_iff && !have_gq)
+			kg_die("%s", mverr);
+		kg_note("warning: %s; MV left out", mverr);
 	}
 
 	/* -e: the client parameters, to stdout */

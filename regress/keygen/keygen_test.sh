@@ -233,6 +233,82 @@ reference_files_body() {
 	cmp -s a b || atf_fail "re-export differs from traditional-pem vector"
 }
 
+atf_test_case rekey
+rekey_head() {
+	atf_set descr "-q old -p new writes the identity keys kept again" \
+	    "under the new password, same names and filestamps, so one" \
+	    "password opens the directory and the group keys still fit"
+	atf_set require.progs openssl
+}
+rekey_body() {
+	mkdir s
+	(cd s && $KG -s alpha.test -T -I -G -V 2 -b 512 -m 512 -p old) \
+	    2>err || atf_fail "$(cat err)"
+	(cd s && $KG -s alpha.test -e -p old) > export 2>err ||
+	    atf_fail "$(cat err)"
+	mkdir c
+	awk '/^# ntpkey_/ { f = "c/" substr($0, 3) } { print > f }' export
+	for f in c/ntpkey_*; do ln -s "${f#c/}" "${f%.*}"; done
+	links="iffkey gqkey mvta mvkey"
+	for l in $links; do
+		eval "old_$l=\$(target s/ntpkey_${l}_alpha.test)"
+	done
+	(cd s && $KG -s alpha.test -T -q old -p new -m 512) 2>err ||
+	    atf_fail "$(cat err)"
+	for l in host $links; do
+		pkey_ok s/ntpkey_${l}_alpha.test new
+	done
+	for l in $links; do
+		eval "t=\$old_$l"
+		[ "$(target s/ntpkey_${l}_alpha.test)" = "$t" ] ||
+		    atf_fail "$l: name or filestamp changed"
+	done
+	atf_check -o match:"iff: verified" -o match:"gq: verified" \
+	    -o match:"mv: verified" $HELPER s alpha.test new c alpha.test
+	atf_check -o ignore -e ignore -x "cd s && $KG -s alpha.test -e -p new"
+}
+
+atf_test_case stock_mv
+stock_mv_head() {
+	atf_set descr "a reference MV set that lost its public values does" \
+	    "not stop the monthly update (a warning); -e says why it fails"
+}
+stock_mv_body() {
+	v=$(atf_config_get vectors "")
+	[ -n "$v" ] || atf_skip "no vectors (config var 'vectors' empty)"
+	mkdir s
+	cp "$v"/autokey/keys/mv/server/* s/
+	chmod u+w s/*
+	for f in s/*; do
+		t=$(cat $f)
+		case $t in ntpkey_*) [ -f "s/$t" ] && rm $f && ln -s "$t" $f ;; esac
+	done
+	(cd s && $KG -s alpha.test -T -q serverpw -m 512) 2>err ||
+	    atf_fail "update: $(tr '\n' ' ' < err)"
+	grep -q 'warning: ntpkey_mvta_alpha.test: .*public value was lost.*MV left out' \
+	    err || atf_fail "no warning: $(tr '\n' ' ' < err)"
+	[ "$(target s/ntpkey_host_alpha.test)" != \
+	    ntpkey_RSAhost_alpha.test.4004649437 ] || atf_fail "no new host key"
+	pkey_ok s/ntpkey_host_alpha.test serverpw
+	(cd s && $KG -s alpha.test -e -p serverpw) > out 2>err &&
+	    atf_fail "-e of a lost MV set succeeded"
+	[ "$(wc -l < err)" = 1 ] || atf_fail "$(cat err)"
+	grep -q '^ntp-keygen: ntpkey_mvta_alpha.test: .*lost' err ||
+	    atf_fail "$(cat err)"
+	[ -s out ] && atf_fail "-e wrote to stdout"
+	# a new password: the lost set is written again as it is, so the
+	# one password still opens every file
+	(cd s && $KG -s alpha.test -T -q serverpw -p newpw -m 512) 2>err ||
+	    atf_fail "re-encryption: $(tr '\n' ' ' < err)"
+	for l in host mvta mvkey; do
+		pkey_ok s/ntpkey_${l}_alpha.test newpw
+	done
+	[ "$(target s/ntpkey_mvta_alpha.test)" = \
+	    ntpkey_MVta_alpha.test.4004649437 ] || atf_fail "MVta name"
+	atf_check -s exit:1 -e match:"ntpkey_mvta_alpha.test: .*lost" \
+	    -x "cd s && $KG -s alpha.test -e -p newpw"
+}
+
 atf_test_case errors
 errors_head() {
 	atf_set descr "Wrong password, missing files, conflicting options:" \
@@ -336,6 +412,8 @@ atf_init_test_cases() {
 	atf_add_test_case guide
 	atf_add_test_case schemes
 	atf_add_test_case reference_files
+	atf_add_test_case rekey
+	atf_add_test_case stock_mv
 	atf_add_test_case errors
 	atf_add_test_case md5keys
 	atf_add_test_case help
