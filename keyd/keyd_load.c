@@ -10,15 +10,18 @@
  * is not valid now, a certificate whose key is not the sign key, identity
  * files of another group).
  *
- * Where the secrets live: keyd initialises OpenSSL's secure heap
- * (CRYPTO_secure_malloc_init: its own mmap'd arena between guard pages,
- * mlock'ed, MADV_DONTDUMP, wiped on free) before reading any key, so the
- * private parts of the RSA keys that OpenSSL decodes land there
- * (BN_FLG_SECURE), and keyd_secure_bn() moves the identity secrets
- * (IFF b, GQ u, MV gbar) there as well.  The password arrives and stays
- * in libsodium secure memory and is wiped by the caller after loading.
- * Transient copies OpenSSL makes while decrypting a PEM file are freed
- * by OpenSSL with OPENSSL_clear_free; that is as far as OpenSSL allows.
+ * Where the secrets live: at the end of loading, keyd_seal() writes the
+ * private keys (DER) and the identity secrets (IFF b, GQ u, MV gbar, as
+ * big-endian bytes) into one libsodium secure region (vault.c: guard
+ * pages, locked, no-access except while an operation decodes from it,
+ * wiped on exit), frees the decoded objects and keeps public ones only.
+ * Whatever OpenSSL decodes, at load or per operation, lands in its
+ * secure heap (CRYPTO_secure_malloc_init: its own mmap'd arena, locked,
+ * MADV_DONTDUMP), which keyd sets up before reading any key, and is
+ * cleared when freed.  The password arrives and stays in libsodium
+ * secure memory and is wiped by the caller after loading.  Transient
+ * copies libcrypto makes on its way (PEM decryption, DER encoders and
+ * decoders) are wiped when freed by keyd's allocation hooks (keyd.c).
  */
 
 #include <sys/stat.h>
@@ -89,6 +92,7 @@ keyd_ctx_free(struct keyd_ctx *c)
 {
 	size_t	 i;
 
+	vault_free(&c->vault);
 	EVP_PKEY_free(c->hostkey);
 	EVP_PKEY_free(c->signkey);
 	X509_free(c->cert);
@@ -102,21 +106,38 @@ keyd_ctx_free(struct keyd_ctx *c)
 	keyd_ctx_init(c);
 }
 
-/* Move a secret BIGNUM into the secure heap (no-op if already there). */
+/*
+ * Put the private material into the vault and keep public objects only:
+ * the host key rebuilt from its public DER, the sign key from the
+ * certificate (checked at load to be the same key), the identity
+ * structs without their secrets.  The public DER must be made first.
+ */
 static int
-keyd_secure_bn(BIGNUM **bn)
+keyd_seal(struct keyd_ctx *c)
 {
-	BIGNUM	*s;
+	const unsigned char	*p = c->hostpub;
+	EVP_PKEY		*host, *sign = NULL;
 
-	if (*bn == NULL || BN_get_flags(*bn, BN_FLG_SECURE))
-		return (0);
-	if ((s = BN_secure_new()) == NULL || BN_copy(s, *bn) == NULL) {
-		BN_free(s);
+	if (vault_seal(&c->vault, c->hostkey, c->signkey, c->iff.b, c->gq.u,
+	    c->mv.gbar) == -1)
+		return (-1);
+	if ((host = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p,
+	    (long)c->hostpublen)) == NULL ||
+	    (c->signkey != NULL && (sign = X509_get_pubkey(c->cert)) ==
+	    NULL)) {
+		EVP_PKEY_free(host);
 		return (-1);
 	}
-	BN_set_flags(s, BN_FLG_CONSTTIME);
-	BN_clear_free(*bn);
-	*bn = s;
+	EVP_PKEY_free(c->hostkey);
+	EVP_PKEY_free(c->signkey);
+	c->hostkey = host;
+	c->signkey = sign;
+	BN_clear_free(c->iff.b);
+	c->iff.b = NULL;
+	BN_clear_free(c->gq.u);
+	c->gq.u = NULL;
+	BN_clear_free(c->mv.gbar);
+	c->mv.gbar = NULL;
 	return (0);
 }
 
@@ -363,7 +384,7 @@ keyd_fill_public(struct keyd_ctx *c, const struct keyset *ks)
 	    c->signkey : c->hostkey);
 	p->modlen = (uint32_t)EVP_PKEY_get_size(c->hostkey);
 	p->host_fs = ks->host_fs;
-	p->sign_fs = ks->signkey != NULL ? ks->sign_fs : ks->host_fs;
+	p->sign_fs = c->signkey != NULL ? ks->sign_fs : ks->host_fs;
 	p->cert_fs = ks->cert_fs;
 	p->iff_fs = ks->have_iff ? ks->iff_fs : 0;
 	p->gq_fs = ks->have_gq ? ks->gq_fs : 0;
@@ -470,14 +491,18 @@ keyd_ctx_load(struct keyd_ctx *c, const char *dir, const char *host,
 	c->gq = ks.gq;
 	c->have_mv = ks.have_mv;
 	c->mv = ks.mv;
-	if (keyd_secure_bn(&c->iff.b) == -1 ||
-	    keyd_secure_bn(&c->gq.u) == -1 ||
-	    keyd_secure_bn(&c->mv.gbar) == -1 ||
-	    keyd_der(c->cert, NULL, &c->certder, &c->certderlen) == -1 ||
+	if (keyd_der(c->cert, NULL, &c->certder, &c->certderlen) == -1 ||
 	    keyd_der(NULL, c->hostkey, &c->hostpub, &c->hostpublen) == -1 ||
 	    c->hostpublen > KEYD_MAXKEYDER || c->certderlen > KEYD_MAXVAL) {
 		snprintf(err, errlen, "%s: cannot encode the public material",
 		    dir);
+		memset(&ks, 0, sizeof(ks));
+		keyd_ctx_free(c);
+		return (-1);
+	}
+	if (keyd_seal(c) == -1) {
+		snprintf(err, errlen, "%s: cannot put the private material "
+		    "into secure memory", dir);
 		memset(&ks, 0, sizeof(ks));
 		keyd_ctx_free(c);
 		return (-1);

@@ -10,6 +10,8 @@
  * asks for (kind, lengths against the loaded keys, timestamps), then the
  * rate limit, and only then the private-key operation.  keyd signs only
  * Autokey values whose shape it can check (spec autokey.md 6.1, 6.2).
+ * The private key or identity secret an operation needs comes out of the
+ * vault just before it and goes back (cleared) right after.
  */
 
 #include <sys/types.h>
@@ -99,15 +101,14 @@ keyd_rate(struct keyd_ctx *c, enum keyd_op op)
 
 /*
  * Sign timestamp || filestamp || vallen || value (network order) with
- * the sign key and our certificate's digest.
+ * key (the sign key, from the vault) and our certificate's digest.
  */
 int
-keyd_sign_bytes(const struct keyd_ctx *c, uint32_t ts, uint32_t fs,
-    const uint8_t *val, size_t vallen, uint8_t *sig, size_t cap,
+keyd_sign_bytes(const struct keyd_ctx *c, EVP_PKEY *key, uint32_t ts,
+    uint32_t fs, const uint8_t *val, size_t vallen, uint8_t *sig, size_t cap,
     size_t *siglen)
 {
 	EVP_MD_CTX	*m;
-	EVP_PKEY	*key = c->signkey != NULL ? c->signkey : c->hostkey;
 	uint32_t	 hdr[3];
 	size_t		 n;
 	int		 rv = -1;
@@ -133,8 +134,8 @@ keyd_sign_bytes(const struct keyd_ctx *c, uint32_t ts, uint32_t fs,
 
 /* A signed value into out: ipc_keyd_value + value + signature. */
 static int
-keyd_out_value(const struct keyd_ctx *c, struct keyd_out *out, uint32_t ts,
-    uint32_t fs, const uint8_t *val, size_t vallen)
+keyd_out_value(const struct keyd_ctx *c, EVP_PKEY *key, struct keyd_out *out,
+    uint32_t ts, uint32_t fs, const uint8_t *val, size_t vallen)
 {
 	struct ipc_keyd_value	 v;
 	uint8_t			 sig[KEYD_MAXSIG];
@@ -142,7 +143,7 @@ keyd_out_value(const struct keyd_ctx *c, struct keyd_out *out, uint32_t ts,
 
 	if (vallen == 0 || vallen > KEYD_MAXVAL)
 		return (KEYD_ERR_LENGTH);
-	if (keyd_sign_bytes(c, ts, fs, val, vallen, sig, sizeof(sig),
+	if (keyd_sign_bytes(c, key, ts, fs, val, vallen, sig, sizeof(sig),
 	    &siglen) == -1)
 		return (KEYD_ERR_CRYPTO);
 	if (sizeof(v) + vallen + siglen > KEYD_OUTMAX)
@@ -325,6 +326,7 @@ keyd_op_sign(struct keyd_ctx *c, const uint8_t *req, size_t len,
 {
 	struct ipc_keyd_sign	 s;
 	struct ipc_keyd_sig	 r;
+	EVP_PKEY		*key;
 	const uint8_t		*val;
 	size_t			 siglen;
 	int			 e;
@@ -343,8 +345,12 @@ keyd_op_sign(struct keyd_ctx *c, const uint8_t *req, size_t len,
 	    (e = keyd_check_time(c, s.tstamp, s.fstamp)) != 0 ||
 	    (e = keyd_rate(c, KEYD_OP_SIGN)) != 0)
 		return (e);
-	if (keyd_sign_bytes(c, s.tstamp, s.fstamp, val, s.vallen,
-	    out->buf + sizeof(r), KEYD_OUTMAX - sizeof(r), &siglen) == -1)
+	if ((key = vault_signkey(&c->vault)) == NULL)
+		return (KEYD_ERR_CRYPTO);
+	e = keyd_sign_bytes(c, key, s.tstamp, s.fstamp, val, s.vallen,
+	    out->buf + sizeof(r), KEYD_OUTMAX - sizeof(r), &siglen);
+	vault_put(key);
+	if (e == -1)
 		return (KEYD_ERR_CRYPTO);
 	r.siglen = (uint32_t)siglen;
 	memcpy(out->buf, &r, sizeof(r));
@@ -359,6 +365,12 @@ keyd_op_ident(struct keyd_ctx *c, const uint8_t *req, size_t len,
     struct keyd_out *out)
 {
 	struct ipc_keyd_ident	 s;
+	struct ident_iff	 iff;
+	struct ident_gq		 gq;
+	struct ident_mv_server	 mv;
+	enum vault_slot		 slot;
+	EVP_PKEY		*key;
+	BIGNUM			*secret;
 	const uint8_t		*ch;
 	uint8_t			*resp = NULL;
 	size_t			 resplen = 0, modlen;
@@ -379,18 +391,21 @@ keyd_op_ident(struct keyd_ctx *c, const uint8_t *req, size_t len,
 			return (KEYD_ERR_NOKEY);
 		modlen = ident_iff_challenge_len(&c->iff);
 		fs = c->pub.iff_fs;
+		slot = VAULT_IFF;
 		break;
 	case KEYD_SCHEME_GQ:
 		if (!c->have_gq)
 			return (KEYD_ERR_NOKEY);
 		modlen = ident_gq_challenge_len(&c->gq);
 		fs = c->pub.gq_fs;
+		slot = VAULT_GQ;
 		break;
 	case KEYD_SCHEME_MV:
 		if (!c->have_mv)
 			return (KEYD_ERR_NOKEY);
 		modlen = (size_t)BN_num_bytes(c->mv.p);
 		fs = c->pub.mv_fs;
+		slot = VAULT_MV;
 		break;
 	default:
 		return (KEYD_ERR_KIND);
@@ -400,22 +415,36 @@ keyd_op_ident(struct keyd_ctx *c, const uint8_t *req, size_t len,
 	if ((e = keyd_check_time(c, s.tstamp, fs)) != 0 ||
 	    (e = keyd_rate(c, KEYD_OP_IDENT)) != 0)
 		return (e);
-	switch (s.scheme) {
-	case KEYD_SCHEME_IFF:
-		r = ident_iff_respond(&c->iff, ch, s.chlen, &resp, &resplen);
+	/* The public parameters with the secret from the vault. */
+	if ((secret = vault_secret(&c->vault, slot)) == NULL)
+		return (KEYD_ERR_CRYPTO);
+	switch (slot) {
+	case VAULT_IFF:
+		iff = c->iff;
+		iff.b = secret;
+		r = ident_iff_respond(&iff, ch, s.chlen, &resp, &resplen);
 		break;
-	case KEYD_SCHEME_GQ:
-		r = ident_gq_respond(&c->gq, ch, s.chlen, &resp, &resplen);
+	case VAULT_GQ:
+		gq = c->gq;
+		gq.u = secret;
+		r = ident_gq_respond(&gq, ch, s.chlen, &resp, &resplen);
 		break;
 	default:
-		r = ident_mv_respond(&c->mv, ch, s.chlen, &resp, &resplen);
+		mv = c->mv;
+		mv.gbar = secret;
+		r = ident_mv_respond(&mv, ch, s.chlen, &resp, &resplen);
 		break;
 	}
+	vault_put_bn(secret);
 	if (r == -1) {
 		free(resp);
 		return (KEYD_ERR_CRYPTO);
 	}
-	e = keyd_out_value(c, out, s.tstamp, fs, resp, resplen);
+	if ((key = vault_signkey(&c->vault)) == NULL)
+		e = KEYD_ERR_CRYPTO;
+	else
+		e = keyd_out_value(c, key, out, s.tstamp, fs, resp, resplen);
+	vault_put(key);
 	free(resp);
 	return (e);
 }
@@ -447,7 +476,7 @@ keyd_op_cookie_enc(struct keyd_ctx *c, const uint8_t *req, size_t len,
     struct keyd_out *out)
 {
 	struct ipc_keyd_cookie_enc s;
-	EVP_PKEY		*k = NULL;
+	EVP_PKEY		*k = NULL, *key = NULL;
 	EVP_PKEY_CTX		*pc = NULL;
 	uint8_t			 ct[KEYD_MAXRSABITS / 8];
 	size_t			 ctlen = sizeof(ct);
@@ -479,11 +508,15 @@ keyd_op_cookie_enc(struct keyd_ctx *c, const uint8_t *req, size_t len,
 		e = KEYD_ERR_CRYPTO;
 		goto done;
 	}
-	e = keyd_out_value(c, out, s.tstamp, s.fstamp, ct, ctlen);
+	if ((key = vault_signkey(&c->vault)) == NULL)
+		e = KEYD_ERR_CRYPTO;
+	else
+		e = keyd_out_value(c, key, out, s.tstamp, s.fstamp, ct, ctlen);
  done:
 	OPENSSL_cleanse(&s, sizeof(s));
 	EVP_PKEY_CTX_free(pc);
 	EVP_PKEY_free(k);
+	vault_put(key);
 	return (e);
 }
 
@@ -494,6 +527,7 @@ keyd_op_cookie_dec(struct keyd_ctx *c, const uint8_t *req, size_t len,
 {
 	struct ipc_keyd_cookie_dec s;
 	struct ipc_keyd_cookie	 ck;
+	EVP_PKEY		*key;
 	EVP_PKEY_CTX		*pc = NULL;
 	uint8_t			*pt;
 	size_t			 ptlen;
@@ -510,10 +544,12 @@ keyd_op_cookie_dec(struct keyd_ctx *c, const uint8_t *req, size_t len,
 		return (KEYD_ERR_LENGTH);
 	if ((e = keyd_rate(c, KEYD_OP_COOKIE_DEC)) != 0)
 		return (e);
+	if ((key = vault_hostkey(&c->vault)) == NULL)
+		return (KEYD_ERR_CRYPTO);
 	/* Plaintext into the caller's (secure) reply buffer, after room. */
 	pt = out->buf + sizeof(ck);
 	ptlen = KEYD_OUTMAX - sizeof(ck);
-	if ((pc = EVP_PKEY_CTX_new(c->hostkey, NULL)) == NULL ||
+	if ((pc = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
 	    EVP_PKEY_decrypt_init(pc) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha1()) != 1 ||
@@ -530,17 +566,17 @@ keyd_op_cookie_dec(struct keyd_ctx *c, const uint8_t *req, size_t len,
 	OPENSSL_cleanse(pt, ptlen < KEYD_OUTMAX - sizeof(ck) ? ptlen :
 	    KEYD_OUTMAX - sizeof(ck));
 	EVP_PKEY_CTX_free(pc);
+	vault_put(key);
 	return (e);
 }
 
 /* The new certificate of a SIGN response (spec 8.2). */
 static X509 *
-keyd_issue(const struct keyd_ctx *c, X509 *req)
+keyd_issue(const struct keyd_ctx *c, EVP_PKEY *key, X509 *req)
 {
 	X509		*n;
 	X509_NAME	*iss = NULL;
 	ASN1_INTEGER	*serial = NULL;
-	EVP_PKEY	*key = c->signkey != NULL ? c->signkey : c->hostkey;
 	time_t		 now = keyd_now(c);
 	int		 i, ok = 0;
 
@@ -586,6 +622,7 @@ keyd_op_cert_sign(struct keyd_ctx *c, const uint8_t *req, size_t len,
 	const unsigned char	*p;
 	unsigned char		*der = NULL;
 	X509			*x = NULL, *n = NULL;
+	EVP_PKEY		*key = NULL;
 	time_t			 now = keyd_now(c);
 	char			 why[256];
 	int			 e, derlen;
@@ -613,13 +650,16 @@ keyd_op_cert_sign(struct keyd_ctx *c, const uint8_t *req, size_t len,
 	}
 	if ((e = keyd_rate(c, KEYD_OP_CERT_SIGN)) != 0)
 		goto done;
-	if ((n = keyd_issue(c, x)) == NULL ||
+	if ((key = vault_signkey(&c->vault)) == NULL ||
+	    (n = keyd_issue(c, key, x)) == NULL ||
 	    (derlen = i2d_X509(n, &der)) <= 0) {
 		e = KEYD_ERR_CRYPTO;
 		goto done;
 	}
-	e = keyd_out_value(c, out, s.tstamp, s.fstamp, der, (size_t)derlen);
+	e = keyd_out_value(c, key, out, s.tstamp, s.fstamp, der,
+	    (size_t)derlen);
  done:
+	vault_put(key);
 	OPENSSL_free(der);
 	X509_free(x);
 	X509_free(n);

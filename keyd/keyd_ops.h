@@ -28,6 +28,7 @@
 #include "cert.h"
 #include "ident.h"
 #include "ipc.h"
+#include "vault.h"
 
 #define KEYD_OUTMAX	8192		/* largest reply payload */
 #define KEYD_ERRLEN	512
@@ -58,8 +59,13 @@ struct keyd_ctx {
 	int			 crypto;	/* keys loaded */
 	char			 host[IPC_NAMELEN];
 	char			 ident[IPC_NAMELEN];
-	EVP_PKEY		*hostkey;
-	EVP_PKEY		*signkey;	/* NULL: the host key signs */
+	/*
+	 * Public objects only: the private keys and identity secrets are
+	 * in the vault, decoded for each operation that needs them.
+	 */
+	struct vault		 vault;
+	EVP_PKEY		*hostkey;	/* public part */
+	EVP_PKEY		*signkey;	/* public; NULL: the host key signs */
 	const EVP_MD		*md;		/* sign digest */
 	X509			*cert;
 	struct cert_info	 certinfo;
@@ -69,9 +75,9 @@ struct keyd_ctx {
 	size_t			 hostpublen;
 	struct ipc_keyd_public	 pub;
 	int			 have_iff, have_gq, have_mv;
-	struct ident_iff	 iff;
-	struct ident_gq		 gq;
-	struct ident_mv_server	 mv;
+	struct ident_iff	 iff;		/* b NULL: in the vault */
+	struct ident_gq		 gq;		/* u NULL: in the vault */
+	struct ident_mv_server	 mv;		/* gbar NULL: in the vault */
 	size_t			 ngroups;
 	struct keyd_group	 groups[KEYD_MAXGROUPS];
 	struct keyd_bucket	 bucket[KEYD_OP_MAX];
@@ -118,8 +124,8 @@ int	keyd_check_time(const struct keyd_ctx *, uint32_t, uint32_t);
 int	keyd_rate(struct keyd_ctx *, enum keyd_op);
 int	keyd_signable(const struct keyd_ctx *, uint32_t, const uint8_t *,
 	    size_t);
-int	keyd_sign_bytes(const struct keyd_ctx *, uint32_t, uint32_t,
-	    const uint8_t *, size_t, uint8_t *, size_t, size_t *);
+int	keyd_sign_bytes(const struct keyd_ctx *, EVP_PKEY *, uint32_t,
+	    uint32_t, const uint8_t *, size_t, uint8_t *, size_t, size_t *);
 void	keyd_fill_certinfo(const struct cert_info *, uint32_t, size_t,
 	    time_t, struct ipc_keyd_certinfo *);
 

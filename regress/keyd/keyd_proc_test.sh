@@ -39,6 +39,12 @@ refuses() {
 	[ ! -S "$1.sock" ] || atf_fail "$1 left a control socket"
 }
 
+# keyd_ready NAME: its keyd runs, sandboxed
+keyd_ready() {
+	set -- $(seal_children "$1")
+	[ -n "$2" ] && seal_sandboxed "$2"
+}
+
 atf_test_case sandbox cleanup
 sandbox_head() {
 	atf_set descr "keyd: not dumpable, Seccomp 2, its own uid, an empty root"
@@ -48,6 +54,8 @@ sandbox_body() {
 	keys k
 	crypto_conf d 1 k
 	seal_start d
+	# keyd may still be setting up when the engine answers
+	seal_poll 10 keyd_ready d
 	set -- $(seal_children d)
 	engine=$1 keyd=$2
 	[ -n "$keyd" ] || atf_fail "keyd not found"
@@ -141,9 +149,12 @@ secrecy_body() {
 	# the scan works: it finds the keys where they are
 	atf_check -o match:'^d found' grep '^d ' keyd.txt
 	atf_check -o match:'^b found' grep '^b ' keyd.txt
-	# and they are only in OpenSSL's secure heap, not in malloc's heap
+	# and they are only in the vault, no-access: not in malloc's heap,
+	# nor anywhere else keyd could read without opening the vault
 	! grep -E '^[db] found.*\[heap\]' keyd.txt ||
 	    atf_fail "a key in keyd's ordinary heap"
+	atf_check -o match:'^d readable 0$' grep '^d readable' keyd.txt
+	atf_check -o match:'^b readable 0$' grep '^b readable' keyd.txt
 	# keyd wiped the password after loading
 	atf_check -o match:'^pw absent' grep '^pw ' keyd.txt
 	for s in d b pw; do
@@ -156,6 +167,46 @@ secrecy_body() {
 }
 secrecy_cleanup() {
 	seal_stop s
+}
+
+atf_test_case secrecy_ops
+secrecy_ops_head() {
+	atf_set descr "after many signatures, IFF responses and cookie" \
+	    "decryptions keyd's readable memory holds neither d nor b: the" \
+	    "vault is closed again and the decoded keys were cleared"
+}
+secrecy_ops_body() {
+	seal_need_root
+	keys k -m 512 -b 512
+	mkfifo hold
+	# -w: keydbench keeps keyd running until its standard input closes
+	$BENCH -w @BUILD@/ntp-keyd k alpha.test serverpw 0.2 < hold \
+	    > out.txt 2> err.txt &
+	bench=$!
+	exec 3> hold
+	i=0
+	while ! grep -q '^keyd pid ' out.txt && kill -0 $bench 2>/dev/null &&
+	    [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	keyd=$(sed -n 's/^keyd pid //p' out.txt)
+	scan=1
+	[ -z "$keyd" ] || $MEMSCAN $keyd k alpha.test serverpw > scan.txt ||
+	    scan=0
+	exec 3>&-
+	wait $bench || { cat out.txt err.txt; atf_fail "keydbench_helper failed"; }
+	cat out.txt scan.txt
+	[ -n "$keyd" ] || atf_fail "keydbench_helper gave no keyd pid"
+	[ $scan = 1 ] || atf_fail "cannot scan keyd"
+	for op in sign iff cookie-dec; do
+		grep -Eq "^keyd $op +[0-9]+ ops/s \([1-9][0-9]* ok" out.txt ||
+		    atf_fail "no successful $op"
+	done
+	atf_check -o match:'^d found' grep '^d ' scan.txt
+	atf_check -o match:'^b found' grep '^b ' scan.txt
+	atf_check -o match:'^d readable 0$' grep '^d readable' scan.txt
+	atf_check -o match:'^b readable 0$' grep '^b readable' scan.txt
 }
 
 atf_test_case reload cleanup
@@ -181,11 +232,14 @@ reload_body() {
 	seal_wait r keyd "\"host_filestamp\": $new" 10 ||
 	    { cat r.log; seal_ctl r keyd; atf_fail "the new filestamp $new never showed"; }
 	seal_ctl r keyd
+	# the old keyd leaves once the new one serves: wait for it (a
+	# loaded machine may take more than a moment), then look
+	seal_poll 10 seal_gone "$keyd" ||
+	    atf_fail "the old keyd $keyd is still there"
+	seal_poll 10 keyd_ready r
 	set -- $(seal_children r)
 	[ "$1" = "$engine" ] || atf_fail "the engine changed: $engine -> $1"
 	[ "$2" != "$keyd" ] || atf_fail "keyd was not replaced"
-	kill -0 "$keyd" 2>/dev/null && sleep 1
-	! kill -0 "$keyd" 2>/dev/null || atf_fail "the old keyd $keyd is still there"
 	grep -q 'keys reloaded' r.log || atf_fail "no log line"
 	newkeyd=$2
 	grep -q '^Seccomp:[[:space:]]*2' /proc/$newkeyd/status ||
@@ -193,10 +247,7 @@ reload_body() {
 	# a broken update: the running keyd stays, the error is logged
 	mv k/ntpkey_host_alpha.test k/moved
 	kill -HUP $(cat r.pid)
-	i=0
-	while ! grep -q 'key reload failed' r.log && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_poll 10 grep -q 'key reload failed' r.log
 	grep 'key reload failed' r.log || { cat r.log; atf_fail "no failure line"; }
 	grep -q 'ntpkey_host_alpha.test: missing' r.log || atf_fail "no reason"
 	set -- $(seal_children r)
@@ -258,5 +309,6 @@ atf_init_test_cases() {
 	atf_add_test_case sandbox
 	atf_add_test_case startup_errors
 	atf_add_test_case secrecy
+	atf_add_test_case secrecy_ops
 	atf_add_test_case reload
 }

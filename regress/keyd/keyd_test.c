@@ -11,10 +11,13 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include <atf-c.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -29,6 +33,8 @@
 #include "ident.h"
 #include "ipc.h"
 #include "keyd_ops.h"
+#include "secmem.h"
+#include "vault.h"
 
 #define PW	"serverpw"
 #define NTP_UNIX 2208988800UL
@@ -177,6 +183,75 @@ value_of(const struct keyd_ctx *c, const struct keyd_out *o,
 	    *val + v->vallen, v->siglen), "value signature does not verify");
 }
 
+/* A private part in k: RSA d or a DSA private key. */
+static int
+has_private(EVP_PKEY *k)
+{
+	BIGNUM	*bn = NULL;
+	int	 r;
+
+	r = EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_D, &bn) == 1 ||
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &bn) == 1;
+	BN_clear_free(bn);
+	return r;
+}
+
+/* After loading, the context holds public objects only. */
+static void
+no_private(const struct keyd_ctx *c)
+{
+	ATF_REQUIRE(c->hostkey != NULL);
+	ATF_REQUIRE_MSG(!has_private(c->hostkey), "a private host key");
+	ATF_REQUIRE_MSG(c->signkey == NULL || !has_private(c->signkey),
+	    "a private sign key");
+	ATF_REQUIRE(c->iff.b == NULL && c->gq.u == NULL && c->mv.gbar == NULL);
+}
+
+/* 1 when reading the byte at p kills a child by SIGSEGV or SIGBUS. */
+static int
+unreadable(const void *p)
+{
+	struct rlimit	 rl = { 0, 0 };
+	pid_t		 pid;
+	int		 st;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1)
+		atf_tc_fail("fork");
+	if (pid == 0) {
+		/* No core file; and the sanitizers' handler must not catch. */
+		setrlimit(RLIMIT_CORE, &rl);
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		(void)*(const volatile unsigned char *)p;
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		atf_tc_fail("waitpid");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	ATF_REQUIRE_MSG(WIFSIGNALED(st), "child neither read nor died by a "
+	    "signal (status 0x%x)", st);
+	return WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS;
+}
+
+/* The vault's region and each of its slots cannot be read now. */
+static void
+vault_closed(const struct keyd_ctx *c, const char *after)
+{
+	int	 i;
+
+	ATF_REQUIRE(c->vault.region != NULL);
+	ATF_REQUIRE_MSG(unreadable(c->vault.region), "the vault is readable "
+	    "after %s", after);
+	for (i = 0; i < VAULT_NSLOTS; i++)
+		if (vault_has(&c->vault, i))
+			ATF_REQUIRE_MSG(unreadable(c->vault.region +
+			    c->vault.item[i].off), "vault slot %d is readable "
+			    "after %s", i, after);
+}
+
 ATF_TC(load_ok);
 ATF_TC_HEAD(load_ok, tc)
 {
@@ -204,10 +279,15 @@ ATF_TC_BODY(load_ok, tc)
 	ATF_REQUIRE_EQ(c.groups[0].info.scheme, KEYD_SCHEME_IFF);
 	ATF_REQUIRE_EQ(c.groups[0].info.chlen, ident_iff_challenge_len(&c.iff));
 	ATF_REQUIRE_EQ(c.groups[0].info.nparams, 4);
-	/* the secrets went to OpenSSL's secure heap */
-	ATF_REQUIRE(BN_get_flags(c.iff.b, BN_FLG_SECURE));
-	ATF_REQUIRE(BN_get_flags(c.gq.u, BN_FLG_SECURE));
+	/* the private material is in the vault only */
+	no_private(&c);
+	ATF_REQUIRE(vault_has(&c.vault, VAULT_HOST) &&
+	    !vault_has(&c.vault, VAULT_SIGN) &&
+	    vault_has(&c.vault, VAULT_IFF) && vault_has(&c.vault, VAULT_GQ) &&
+	    vault_has(&c.vault, VAULT_MV));
+	ATF_REQUIRE(c.signkey == NULL);
 	keyd_ctx_free(&c);
+	ATF_REQUIRE(c.vault.region == NULL);
 
 	/* the default password is the host name */
 	load(&c, "client", "beta.test", "clientpw");
@@ -670,6 +750,12 @@ ATF_TC_BODY(cert_sign, tc)
 	make_keys(tc);
 	load(&srv, "server", "alpha.test", PW);
 	load(&cli, "client", "beta.test", "clientpw");
+	/*
+	 * keyd's clock held at one second: the serial is keyd's NTP time
+	 * when it issues, and a second passing after our reading of now
+	 * would make it differ.
+	 */
+	srv.fake_now = time(NULL);
 	now = keyd_ntpnow(&srv);
 
 	ATF_REQUIRE_EQ(do_cs(&srv, now, cli.pub.cert_fs, cli.certder,
@@ -759,6 +845,138 @@ ATF_TC_BODY(rate, tc)
 	keyd_ctx_free(&c);
 }
 
+ATF_TC(vault_noaccess);
+ATF_TC_HEAD(vault_noaccess, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "the vault cannot be read between "
+	    "operations (a child reading it dies by SIGSEGV), after each kind "
+	    "of operation and after refusals and failures");
+}
+ATF_TC_BODY(vault_noaccess, tc)
+{
+	struct keyd_ctx		 srv, cli;
+	struct keyd_out		 o;
+	struct ipc_keyd_value	 v;
+	const uint8_t		*val;
+	uint8_t			 vb[8] = { 0 }, ch[256], ct[512], junk[64];
+	const uint8_t		 ck[4] = { 0x01, 0x02, 0x03, 0x04 };
+	size_t			 n;
+	uint32_t		 now;
+
+	make_keys(tc);
+	load(&srv, "server", "alpha.test", PW);
+	load(&cli, "client", "beta.test", "clientpw");
+	now = keyd_ntpnow(&srv);
+	vault_closed(&srv, "loading");
+	vault_closed(&cli, "loading");
+	/* the probe tells an open region from a closed one */
+	ATF_REQUIRE_EQ(secmem_readonly(srv.vault.region), 0);
+	ATF_REQUIRE(!unreadable(srv.vault.region));
+	ATF_REQUIRE_EQ(secmem_noaccess(srv.vault.region), 0);
+	vault_closed(&srv, "the probe's check");
+
+	ATF_REQUIRE_EQ(do_sign(&srv, 0x82040000, now, 0, vb, 8, &o), 0);
+	vault_closed(&srv, "SIGN");
+	ATF_REQUIRE_EQ(do_sign(&srv, 0x82040000, 0, 0, vb, 8, &o),
+	    KEYD_ERR_TIME);
+	vault_closed(&srv, "a refused SIGN");
+
+	n = ident_iff_challenge_len(&srv.iff);
+	ATF_REQUIRE_EQ(ident_challenge(n, srv.iff.q, ch), 0);
+	ATF_REQUIRE_EQ(do_ident(&srv, KEYD_SCHEME_IFF, now, ch, n, &o), 0);
+	vault_closed(&srv, "IFF");
+	n = ident_gq_challenge_len(&srv.gq);
+	ATF_REQUIRE_EQ(ident_challenge(n, srv.gq.n, ch), 0);
+	ATF_REQUIRE_EQ(do_ident(&srv, KEYD_SCHEME_GQ, now, ch, n, &o), 0);
+	vault_closed(&srv, "GQ");
+	n = (size_t)BN_num_bytes(srv.mv.p);
+	ATF_REQUIRE_EQ(ident_challenge(n, srv.mv.p, ch), 0);
+	ATF_REQUIRE_EQ(do_ident(&srv, KEYD_SCHEME_MV, now, ch, n, &o), 0);
+	vault_closed(&srv, "MV");
+
+	ATF_REQUIRE_EQ(do_enc(&srv, now, now - 5, ck, cli.hostpub,
+	    cli.hostpublen, &o), 0);
+	vault_closed(&srv, "COOKIE_ENC");
+	value_of(&srv, &o, &v, &val);
+	memcpy(ct, val, v.vallen);
+	ATF_REQUIRE_EQ(do_dec(&cli, ct, v.vallen, &o), 0);
+	ATF_REQUIRE(memcmp(o.buf, ck, 4) == 0);
+	vault_closed(&cli, "COOKIE_DEC");
+	memset(junk, 0x42, sizeof(junk));
+	ATF_REQUIRE_EQ(do_dec(&cli, junk, 64, &o), KEYD_ERR_VALUE);
+	vault_closed(&cli, "a failed COOKIE_DEC");
+
+	ATF_REQUIRE_EQ(do_cs(&srv, now, cli.pub.cert_fs, cli.certder,
+	    cli.certderlen, &o), 0);
+	vault_closed(&srv, "CERT_SIGN");
+
+	no_private(&srv);
+	no_private(&cli);
+	keyd_ctx_free(&srv);
+	keyd_ctx_free(&cli);
+}
+
+ATF_TC(signkey);
+ATF_TC_HEAD(signkey, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a separate RSA or DSA sign key: kept "
+	    "in the vault, signs values, issues certificates");
+}
+ATF_TC_BODY(signkey, tc)
+{
+	static const char	*dirs[] = { "rsa", "dsa" };
+	struct keyd_ctx		 c, cli;
+	struct keyd_out		 o;
+	struct ipc_keyd_sig	 s;
+	struct ipc_keyd_value	 v;
+	const unsigned char	*p;
+	uint8_t			 vb[8] = { 0x5a };
+	uint32_t		 now;
+	X509			*x;
+	const char		*b;
+	size_t			 i;
+
+	if (!atf_tc_has_config_var(tc, "builddir"))
+		atf_tc_skip("builddir not set (run through kyua with "
+		    "-v test_suites.sealntp.builddir=...)");
+	b = atf_tc_get_config_var(tc, "builddir");
+	run("mkdir rsa && cd rsa && %s/ntp-keygen -T -S RSA -m 512 -p " PW
+	    " -s alpha.test >/dev/null 2>&1", b);
+	run("mkdir dsa && cd dsa && %s/ntp-keygen -T -S DSA -m 1024 -p " PW
+	    " -s alpha.test >/dev/null 2>&1", b);
+	run("mkdir client && cd client && %s/ntp-keygen -H -m 512 -p "
+	    "clientpw -s beta.test >/dev/null 2>&1", b);
+	load(&cli, "client", "beta.test", "clientpw");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		load(&c, dirs[i], "alpha.test", PW);
+		no_private(&c);
+		ATF_REQUIRE(c.signkey != NULL);
+		ATF_REQUIRE(vault_has(&c.vault, VAULT_SIGN));
+		ATF_REQUIRE_EQ(EVP_PKEY_eq(c.signkey, X509_get0_pubkey(c.cert)),
+		    1);
+		ATF_REQUIRE(EVP_PKEY_eq(c.signkey, c.hostkey) != 1);
+		now = keyd_ntpnow(&c);
+		ATF_REQUIRE_EQ(do_sign(&c, 0x82040000, now, 0, vb, 8, &o), 0);
+		memcpy(&s, o.buf, sizeof(s));
+		ATF_REQUIRE_MSG(sig_ok(&c, now, 0, vb, 8, o.buf + sizeof(s),
+		    s.siglen), "%s: signature does not verify", dirs[i]);
+		vault_closed(&c, "SIGN");
+		ATF_REQUIRE_EQ(do_cs(&c, now, cli.pub.cert_fs, cli.certder,
+		    cli.certderlen, &o), 0);
+		vault_closed(&c, "CERT_SIGN");
+		memcpy(&v, o.buf, sizeof(v));
+		ATF_REQUIRE_EQ(o.len, sizeof(v) + v.vallen + v.siglen);
+		p = o.buf + sizeof(v);
+		ATF_REQUIRE(sig_ok(&c, v.tstamp, v.fstamp, p, v.vallen,
+		    p + v.vallen, v.siglen));
+		ATF_REQUIRE((x = d2i_X509(NULL, &p, (long)v.vallen)) != NULL);
+		ATF_REQUIRE_EQ(X509_verify(x, X509_get0_pubkey(c.cert)), 1);
+		X509_free(x);
+		keyd_ctx_free(&c);
+	}
+	keyd_ctx_free(&cli);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, load_ok);
@@ -769,5 +987,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cookie);
 	ATF_TP_ADD_TC(tp, cert_sign);
 	ATF_TP_ADD_TC(tp, rate);
+	ATF_TP_ADD_TC(tp, vault_noaccess);
+	ATF_TP_ADD_TC(tp, signkey);
 	return atf_no_error();
 }

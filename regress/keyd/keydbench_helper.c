@@ -14,7 +14,12 @@
  * Every reply is checked (signatures verified with the certificate's
  * key, IFF responses with the group key, cookies round-tripped), so
  * with a small SECONDS it is also the end-to-end test of the link.
- * -n: keep keyd's rate limits and report how many requests they refuse.
+ * -n: keep keyd's rate limits and report how many requests they refuse;
+ * the cookie decryptions (the tightest limit) then go on past SECONDS
+ * until the limit has refused one (at most KB_MAXSECS), so that a slow,
+ * loaded machine still reaches it.
+ * -w: afterwards print "keyd pid PID" and keep keyd running until
+ * standard input reaches end of file (for a memory scan of keyd).
  * -x N: instead, commit protocol violation N (1 unknown request, 2 HELLO
  * twice, 3 SIGN whose vallen disagrees with the payload, 4 GET_CERT with
  * a wrong length, 5 a descriptor with GET_PUBLIC) and report how keyd
@@ -50,6 +55,8 @@
 #include "secmem.h"
 
 #define WINDOW	16
+#define KB_MAXSECS 60.0	/* -n: the longest a cookie-dec run waits for a refusal */
+#define KB_POLLMS 30000	/* keyd is stuck if it answers nothing this long */
 
 static struct imsgbuf	 ib;
 static struct keyset	 ks;
@@ -150,6 +157,15 @@ issue(int op)
 	}
 }
 
+/* Whether a run that has lasted elapsed seconds issues more requests. */
+static int
+more(double elapsed, double secs, int until_refused)
+{
+	if (elapsed < secs)
+		return 1;
+	return until_refused && refused == 0 && elapsed < KB_MAXSECS;
+}
+
 /* Protocol violation n; keyd must close the link and exit. */
 static int
 violate(int n, pid_t pid)
@@ -207,7 +223,7 @@ pump(void)
 
 	pfd.fd = ib.fd;
 	pfd.events = POLLIN | (imsgbuf_queuelen(&ib) ? POLLOUT : 0);
-	if (poll(&pfd, 1, 5000) <= 0)
+	if (poll(&pfd, 1, KB_POLLMS) <= 0)
 		fatalx("keyd does not answer");
 	if (pfd.revents & POLLOUT && imsgbuf_write(&ib) == -1)
 		fatal("write");
@@ -240,7 +256,15 @@ main(int argc, char *argv[])
 	double		 secs, t0, t;
 	pid_t		 pid;
 	int		 pk[2], ek[2], op, n, limits = 0, status, bad = 0;
+	int		 until_refused;
+	int		 hold = 0;
+	char		 c;
 
+	if (argc > 1 && strcmp(argv[1], "-w") == 0) {
+		hold = 1;
+		argc--;
+		argv++;
+	}
 	if (argc > 1 && strcmp(argv[1], "-n") == 0) {
 		limits = 1;
 		argc--;
@@ -252,8 +276,8 @@ main(int argc, char *argv[])
 		argv += 2;
 	}
 	if (argc != 6) {
-		fprintf(stderr, "usage: keydbench_helper [-n] keyd keysdir "
-		    "host pw seconds\n");
+		fprintf(stderr, "usage: keydbench_helper [-w] [-n] keyd "
+		    "keysdir host pw seconds\n");
 		return 2;
 	}
 	secs = atof(argv[5]);
@@ -313,7 +337,7 @@ main(int argc, char *argv[])
 			fatalx("bad message");
 		if (n > 0)
 			break;
-		if (poll(&p, 1, 10000) <= 0)
+		if (poll(&p, 1, KB_POLLMS) <= 0)
 			fatalx("keyd never got ready");
 		if (imsgbuf_read(&pb) == 0)
 			fatalx("keyd exited during start-up");
@@ -340,10 +364,12 @@ main(int argc, char *argv[])
 		 * must not look like a bad signature.
 		 */
 		now_ntp = (uint32_t)(time(NULL) + KEYFILE_JAN1970);
+		until_refused = limits && op == 3;
 		t0 = mono();
 		t = t0;
-		while (t - t0 < secs || inflight > 0) {
-			while (t - t0 < secs && inflight < WINDOW) {
+		while (more(t - t0, secs, until_refused) || inflight > 0) {
+			while (more(t - t0, secs, until_refused) &&
+			    inflight < WINDOW) {
 				if (issue(op) == 0)
 					fatalx("cannot queue");
 				inflight++;
@@ -356,6 +382,12 @@ main(int argc, char *argv[])
 		printf("keyd %-10s %8.0f ops/s (%d ok, %d refused by the rate "
 		    "limit)\n", names[op], done_ok / (t - t0), done_ok,
 		    refused);
+	}
+	if (hold) {
+		printf("keyd pid %d\n", (int)pid);
+		fflush(stdout);
+		while (read(STDIN_FILENO, &c, 1) > 0)
+			;
 	}
 	close(ek[0]);
 	close(pk[0]);

@@ -13,8 +13,10 @@
  * Big numbers are searched both big-endian (DER, byte strings) and
  * little-endian (OpenSSL's in-memory limbs on little-endian machines),
  * by their 32 least significant bytes (all of b when shorter).
- * Prints one line per secret, "d found at ADDR in MAPS-LINE" or
- * "d absent", and the bytes
+ * Prints one line per secret, "d found at ADDR in MAPS-LINE" (the
+ * lowest hit) or "d absent", then one line per secret counting the hits
+ * in mappings the process itself may read, "d readable N" (keyd's vault
+ * is no-access between operations, so there N is 0), and the bytes
  * scanned; exits 0, or 2 when the process cannot be read at all.
  */
 
@@ -40,6 +42,7 @@ struct pat {
 	size_t		 len;
 	int		 found;
 	char		 where[640];	/* the maps line of the first hit */
+	unsigned	 readable;	/* hits in mappings with PROT_READ */
 };
 
 static void
@@ -63,26 +66,28 @@ pat_bn(struct pat *p, const char *name, const BIGNUM *bn)
 
 static void
 scan(struct pat *pats, size_t np, const uint8_t *buf, size_t len,
-    const char *line, unsigned long lo)
+    const char *line, unsigned long lo, int readable)
 {
 	size_t	 i, k;
 
 	for (k = 0; k < np; k++) {
-		if (pats[k].found || len < pats[k].len)
+		if (len < pats[k].len)
 			continue;
-		for (i = 0; i + pats[k].len <= len; i++)
-			if ((buf[i] == pats[k].be[0] &&
-			    memcmp(buf + i, pats[k].be, pats[k].len) == 0) ||
-			    (buf[i] == pats[k].le[0] &&
-			    memcmp(buf + i, pats[k].le, pats[k].len) == 0)) {
-				pats[k].found = 1;
-				snprintf(pats[k].where, sizeof(pats[k].where),
-				    "at 0x%lx in %s", lo + (unsigned long)i,
-				    line);
-				pats[k].where[strcspn(pats[k].where, "\n")] =
-				    '\0';
-				break;
-			}
+		for (i = 0; i + pats[k].len <= len; i++) {
+			if ((buf[i] != pats[k].be[0] ||
+			    memcmp(buf + i, pats[k].be, pats[k].len) != 0) &&
+			    (buf[i] != pats[k].le[0] ||
+			    memcmp(buf + i, pats[k].le, pats[k].len) != 0))
+				continue;
+			if (readable)
+				pats[k].readable++;
+			if (pats[k].found)
+				continue;
+			pats[k].found = 1;
+			snprintf(pats[k].where, sizeof(pats[k].where),
+			    "at 0x%lx in %s", lo + (unsigned long)i, line);
+			pats[k].where[strcspn(pats[k].where, "\n")] = '\0';
+		}
 	}
 }
 
@@ -97,6 +102,7 @@ main(int argc, char *argv[])
 	uint8_t		*buf;
 	uint64_t	 total = 0;
 	unsigned long	 lo, hi;
+	char		 perms[8];
 	int		 mem;
 	size_t		 k;
 
@@ -136,7 +142,8 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	while (fgets(line, sizeof(line), maps) != NULL) {
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= lo ||
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    hi <= lo ||
 		    strstr(line, "[vvar") != NULL ||
 		    strstr(line, "[vsyscall]") != NULL)
 			continue;
@@ -158,7 +165,7 @@ main(int argc, char *argv[])
 					total += 4096;
 			}
 		}
-		scan(pats, 3, buf, hi - lo, line, lo);
+		scan(pats, 3, buf, hi - lo, line, lo, perms[0] == 'r');
 		free(buf);
 	}
 	fclose(maps);
@@ -166,6 +173,8 @@ main(int argc, char *argv[])
 	for (k = 0; k < 3; k++)
 		printf("%s %s%s%s\n", pats[k].name, pats[k].found ? "found" :
 		    "absent", pats[k].found ? " " : "", pats[k].where);
+	for (k = 0; k < 3; k++)
+		printf("%s readable %u\n", pats[k].name, pats[k].readable);
 	printf("scanned %" PRIu64 " bytes\n", total);
 	BN_clear_free(d);
 	keyfile_keyset_free(&ks);
