@@ -160,43 +160,6 @@ start_child(const char *path, char *const argv[], int fd3, int fd4)
 	_exit(127);
 }
 
-/* keyd's host name when "crypto host" is not given: ours, read once. */
-static char	 keyd_host[IPC_NAMELEN];
-
-static void
-send_keyd_conf(struct child *kd, struct ntpd_conf *c)
-{
-	struct ipc_keyd_conf *k;
-
-	/* Read before the sandbox (uname is not allowed after it). */
-	if (keyd_host[0] == '\0' &&
-	    gethostname(keyd_host, sizeof(keyd_host) - 1) == -1)
-		strlcpy(keyd_host, "localhost", sizeof(keyd_host));
-	/* The password travels in locked memory and is wiped after use. */
-	if ((k = secmem_alloc(sizeof(*k))) == NULL)
-		fatalx("secure memory");
-	memset(k, 0, sizeof(*k));
-	k->enabled = c->crypto.enabled;
-	strlcpy(k->keysdir, c->keysdir, sizeof(k->keysdir));
-	strlcpy(k->host, c->crypto.host[0] != '\0' ? c->crypto.host :
-	    keyd_host, sizeof(k->host));
-	strlcpy(k->ident, c->crypto.ident, sizeof(k->ident));
-	strlcpy(k->digest, c->crypto.digest, sizeof(k->digest));
-	if (c->crypto.pw_set)
-		strlcpy(k->pw, c->crypto.pw, sizeof(k->pw));
-	if (imsg_compose(&kd->ibuf, IMSG_KEYD_CONF, 0, 0, -1, k,
-	    sizeof(*k)) == -1)
-		fatal("imsg_compose");
-	secmem_free(k);
-	if (imsg_compose(&kd->ibuf, IMSG_KEYD_CONF_END, 0, 0, -1, NULL, 0)
-	    == -1)
-		fatal("imsg_compose");
-	if (imsgbuf_flush(&kd->ibuf) == -1)
-		fatal("sending configuration to keyd");
-	/* We hold no copy of the password from here on. */
-	secmem_wipe(c->crypto.pw, sizeof(c->crypto.pw));
-}
-
 static const char *
 signame(int sig)
 {
@@ -710,7 +673,7 @@ reload_keys(void)
 	close(ek[1]);
 	if (imsgbuf_init(&nk.ibuf, pk[0], IMSGF_SECURE) == -1)
 		fatal("imsgbuf_init");
-	send_keyd_conf(&nk, nc);
+	parent_send_keyd_conf(&nk.ibuf, nc);
 	if (reload_wait_ready(&nk, why, sizeof(why)) == -1) {
 		log_warnx("key reload failed, the running keyd stays: %s",
 		    why);
@@ -737,23 +700,6 @@ reload_keys(void)
 	conf_free(nc);
 	explicit_bzero(nc, sizeof(*nc));
 	free(nc);
-}
-
-static void
-check_user(const char *user, uid_t *uidp, gid_t *gidp, char *err,
-    size_t errlen)
-{
-	uid_t uid;
-	gid_t gid;
-
-	if (sandbox_lookup_user(user, &uid, &gid, err, errlen) == -1)
-		fatalx("%s (create it, e.g. with etc/create-users.sh, or "
-		    "name another with the 'user'/'keyd user' directive)",
-		    err);
-	if (uidp != NULL)
-		*uidp = uid;
-	if (gidp != NULL)
-		*gidp = gid;
 }
 
 int
@@ -849,8 +795,9 @@ main(int argc, char *argv[])
 		uid_t kuid;
 		gid_t kgid;
 
-		check_user(conf.user, NULL, NULL, err, sizeof(err));
-		check_user(conf.keyd_user, &kuid, &kgid, err, sizeof(err));
+		parent_check_user(conf.user, NULL, NULL, err, sizeof(err));
+		parent_check_user(conf.keyd_user, &kuid, &kgid, err,
+		    sizeof(err));
 		snprintf(keyd_ids, sizeof(keyd_ids), "%u:%u",
 		    (unsigned)kuid, (unsigned)kgid);
 		if (strcmp(conf.user, conf.keyd_user) == 0)
@@ -965,7 +912,7 @@ main(int argc, char *argv[])
 		fatal("imsgbuf_init");
 	engine.open = keyd.open = 1;
 
-	send_keyd_conf(&keyd, &conf);
+	parent_send_keyd_conf(&keyd.ibuf, &conf);
 	wait_keyd_ready();
 	{
 		struct parent_engine_conf pc;

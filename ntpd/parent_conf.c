@@ -7,7 +7,8 @@
  * The parent's start-up work for the engine: name resolution, the UDP
  * and control sockets, and the configuration sent over the pipe.  All
  * of it runs as root before the parent's sandbox; the engine only ever
- * receives the results.
+ * receives the results.  Also keyd's configuration (at start and on each
+ * SIGHUP reload) and the check of the users the configuration names.
  */
 
 #include <sys/types.h>
@@ -27,6 +28,8 @@
 #include "leapsec.h"
 #include "log.h"
 #include "parent_conf.h"
+#include "sandbox.h"
+#include "secmem.h"
 
 static int
 open_udp(const struct sockaddr *sa, socklen_t salen)
@@ -362,3 +365,59 @@ parent_send_engine_conf(const struct parent_engine_conf *pc)
 		fatal("sending configuration to the engine");
 }
 
+
+/* keyd's host name when "crypto host" is not given: ours, read once. */
+static char	 keyd_host[IPC_NAMELEN];
+
+/* keyd's configuration: crypto settings and the password, then END. */
+void
+parent_send_keyd_conf(struct imsgbuf *ibuf, struct ntpd_conf *c)
+{
+	struct ipc_keyd_conf *k;
+
+	/* Read before the sandbox (uname is not allowed after it). */
+	if (keyd_host[0] == '\0' &&
+	    gethostname(keyd_host, sizeof(keyd_host) - 1) == -1)
+		strlcpy(keyd_host, "localhost", sizeof(keyd_host));
+	/* The password travels in locked memory and is wiped after use. */
+	if ((k = secmem_alloc(sizeof(*k))) == NULL)
+		fatalx("secure memory");
+	memset(k, 0, sizeof(*k));
+	k->enabled = c->crypto.enabled;
+	strlcpy(k->keysdir, c->keysdir, sizeof(k->keysdir));
+	strlcpy(k->host, c->crypto.host[0] != '\0' ? c->crypto.host :
+	    keyd_host, sizeof(k->host));
+	strlcpy(k->ident, c->crypto.ident, sizeof(k->ident));
+	strlcpy(k->digest, c->crypto.digest, sizeof(k->digest));
+	if (c->crypto.pw_set)
+		strlcpy(k->pw, c->crypto.pw, sizeof(k->pw));
+	if (imsg_compose(ibuf, IMSG_KEYD_CONF, 0, 0, -1, k,
+	    sizeof(*k)) == -1)
+		fatal("imsg_compose");
+	secmem_free(k);
+	if (imsg_compose(ibuf, IMSG_KEYD_CONF_END, 0, 0, -1, NULL, 0)
+	    == -1)
+		fatal("imsg_compose");
+	if (imsgbuf_flush(ibuf) == -1)
+		fatal("sending configuration to keyd");
+	/* We hold no copy of the password from here on. */
+	secmem_wipe(c->crypto.pw, sizeof(c->crypto.pw));
+}
+
+/* A user named in the configuration must exist; fatal if not. */
+void
+parent_check_user(const char *user, uid_t *uidp, gid_t *gidp, char *err,
+    size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (sandbox_lookup_user(user, &uid, &gid, err, errlen) == -1)
+		fatalx("%s (create it, e.g. with etc/create-users.sh, or "
+		    "name another with the 'user'/'keyd user' directive)",
+		    err);
+	if (uidp != NULL)
+		*uidp = uid;
+	if (gidp != NULL)
+		*gidp = gid;
+}

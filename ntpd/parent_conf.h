@@ -5,6 +5,8 @@
 #ifndef SEAL_PARENT_CONF_H
 #define SEAL_PARENT_CONF_H
 
+#include <sys/types.h>
+
 #include "config.h"
 #include "imsg.h"
 #include "leapfile.h"
@@ -29,5 +31,7 @@ struct parent_engine_conf {
 
 void	 parent_send_engine_conf(const struct parent_engine_conf *);
 int	 parent_open_control(const char *);
+void	 parent_send_keyd_conf(struct imsgbuf *, struct ntpd_conf *);
+void	 parent_check_user(const char *, uid_t *, gid_t *, char *, size_t);
 
 #endif
