@@ -15,13 +15,23 @@
 # the run, every process of the server) and resident memory; then the
 # ratios ours/chronyd.
 #
-# The two servers take turns BENCH_ROUNDS times and each figure is the
+# Beside them runs the floor: regress/bench/reflect.c, a reflector that
+# answers each request with the smallest valid response and does
+# nothing else (recvmmsg/sendmmsg batches of 64, no poll, no logging).
+# "reflect" is the cheapest socket we know of: no receive timestamps,
+# no IP_PKTINFO, and DF set (-D), which spares the kernel its IP ID
+# generator; "reflect+ts" has SO_TIMESTAMPNS and IP_PKTINFO on, as our
+# server's socket does.  Their CPU time per response is what the
+# kernel's UDP path costs a server that uses the socket API: no such
+# server can go below it.
+#
+# The servers take turns BENCH_ROUNDS times and each figure is the
 # median over the rounds, so that a burst of other work on the machine
 # does not land on one server only.
 #
 # Usage: sh regress/bench/run.sh [BUILD]
 # Environment: BENCH_SECS (3 per load point), BENCH_ROUNDS (3),
-# BENCH_SOCKS (8), BENCH_WINDOW (8), BENCH_PORT (27000: uses +1, +2),
+# BENCH_SOCKS (8), BENCH_WINDOW (8), BENCH_PORT (27000: uses +1..+4),
 # BENCH_KEEP=1 keeps the work directory.
 set -u
 
@@ -34,25 +44,31 @@ WINDOW=${BENCH_WINDOW:-8}
 PORT=${BENCH_PORT:-27000}
 OURPORT=$((PORT + 1))
 CHRONYPORT=$((PORT + 2))
+PORT_rf=$((PORT + 3))
+PORT_rft=$((PORT + 4))
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 LOADGEN=$BUILD/bench/loadgen
+# Built by the Makefile's pattern rule for regress programs, which also
+# links libraries it does not use: it needs no rule of its own.
+REFLECT=$BUILD/regress/bench/reflect
 HZ=$(getconf CLK_TCK)
 
 say() { printf '%s\n' "$*"; }
 die() { say "bench: $*" >&2; exit 1; }
 
 make -s BUILD="$BUILDARG" "$BUILDARG/ntpd" "$BUILDARG/ntp-keyd" \
-    "$BUILDARG/ntpctl" "$BUILDARG/bench/loadgen" || die "build failed"
+    "$BUILDARG/ntpctl" "$BUILDARG/bench/loadgen" \
+    "$BUILDARG/regress/bench/reflect" || die "build failed"
 
 WORK=$(mktemp -d /tmp/sealntp-bench.XXXXXX) || die "mktemp"
-OURPID= CHRONYPID=
+OURPID= CHRONYPID= RFPID=
 cleanup() {
-	for p in $OURPID $CHRONYPID; do
+	for p in $OURPID $CHRONYPID $RFPID; do
 		kill "$p" 2>/dev/null
 	done
-	for p in $OURPID $CHRONYPID; do
+	for p in $OURPID $CHRONYPID $RFPID; do
 		i=0
 		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
 			sleep 0.1; i=$((i + 1))
@@ -321,18 +337,47 @@ run_chrony() {
 	CHRONYPID=
 }
 
+# --- the floor: regress/bench/reflect.c ----------------------------
+REFLECTS="rf rft"
+RARGS_rf="-D" RARGS_rft="-t -i"
+NAME_rf=reflect NAME_rft=reflect+ts
+RF=
+# run_reflect TAG: one round of one reflector variant.  It stops by
+# itself (-l) should this script die without stopping it.
+run_reflect() {
+	rtag=$1
+	# shellcheck disable=SC2046
+	$PIN_SRV "$REFLECT" -p "$(getv "PORT_$rtag")" $(getv "RARGS_$rtag") \
+	    -l $((4 * SECS + 60)) >> "$WORK/reflect.log" 2>&1 &
+	RFPID=$!
+	if ! wait_answer "$(getv "PORT_$rtag")"; then
+		cat "$WORK/reflect.log" >&2
+		die "$(getv "NAME_$rtag") never answered"
+	fi
+	say "bench: round $round: $(getv "NAME_$rtag") (reflect=$RFPID)"
+	measure "$rtag" "$(getv "PORT_$rtag")" "reflect=$RFPID"
+	RF=1
+	setv "RSS_$rtag" "$(rss_kb "$RFPID")"
+	setv "ANON_$rtag" "$(rss_kb "$RFPID" RssAnon)"
+	stop_pid "$RFPID"
+	RFPID=
+}
+
 [ -z "$OURNOTE" ] || say "bench: skipping sealntp: $OURNOTE"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 round=1
 while [ $round -le "$ROUNDS" ]; do
 	[ -n "$OURNOTE" ] || run_ours
 	[ -z "$CHRONYD" ] || run_chrony
+	for t in $REFLECTS; do
+		run_reflect "$t"
+	done
 	round=$((round + 1))
 done
 
 # --- report --------------------------------------------------------
 [ -n "$OUR" ] || [ -n "$CH" ] || die "nothing was measured"
-col() { printf '%-30s %17s %17s %9s\n' "$@"; }
+col() { printf '%-28s %12s %12s %12s %12s %9s %9s\n' "$@"; }
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		if (a != "" && b != "" && a != "-" && b != "-" && b + 0 > 0)
@@ -341,41 +386,52 @@ ratio() {
 			print "-"
 	}'
 }
+# row LABEL KEY [r]: the medians of KEY at load point pt for each
+# server; with r, the ratios ours/chronyd and reflect/chronyd too.
+row() {
+	o=$(med our "$pt" "$2") c=$(med ch "$pt" "$2")
+	f=$(med rf "$pt" "$2") t=$(med rft "$pt" "$2")
+	if [ "${3:-}" = r ]; then
+		col "$1" "$o" "$c" "$f" "$t" "$(ratio "$o" "$c")" \
+		    "$(ratio "$f" "$c")"
+	else
+		col "$1" "$o" "$c" "$f" "$t" "" ""
+	fi
+}
+pair() { printf '%s / %s' "$(med "$1" "$pt" invalid)" "$(med "$1" "$pt" unmatched)"; }
 say ""
 say "sealntp server benchmark: $(uname -sr), $NCPU CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 say "$PINNOTE; ${SECS}s per load point after a 1s warm-up;"
 say "medians of $ROUNDS rounds, the servers taking turns"
 say "load average before the runs: $LOAD_BEFORE (well above 0: other work shares the CPUs and the figures are noisy)"
 say "generator: $PIN_GEN $LOADGEN -p PORT {$ARGS_full | $ARGS_light} -d $SECS -k"
+say "chronyd: ${CH_VERSION:-not run}; reflect: the floor (regress/bench/reflect.c -D: no"
+say "timestamps, DF set); reflect+ts: with SO_TIMESTAMPNS and IP_PKTINFO, as ours (-t -i)"
 say ""
-col "" "sealntp" "chronyd${CH_VERSION:+ $CH_VERSION}" "ours/chr"
+col "" "sealntp" "chronyd" "reflect" "reflect+ts" "ours/chr" "refl/chr"
 for pt in $POINTS; do
 	say "$pt load: $(getv "DESC_$pt")"
-	o=$(med our "$pt" rps) c=$(med ch "$pt" rps)
-	col "  valid responses/s" "$o" "$c" "$(ratio "$o" "$c")"
-	col "  loss %" "$(med our "$pt" loss_pct)" "$(med ch "$pt" loss_pct)" ""
-	col "  invalid / unmatched" \
-	    "$(med our "$pt" invalid) / $(med our "$pt" unmatched)" \
-	    "$(med ch "$pt" invalid) / $(med ch "$pt" unmatched)" ""
-	o=$(med our "$pt" p50_us) c=$(med ch "$pt" p50_us)
-	col "  latency p50 us" "$o" "$c" "$(ratio "$o" "$c")"
-	o=$(med our "$pt" p99_us) c=$(med ch "$pt" p99_us)
-	col "  latency p99 us" "$o" "$c" "$(ratio "$o" "$c")"
-	o=$(med our "$pt" cpu) c=$(med ch "$pt" cpu)
-	col "  server CPU us/response" "$o" "$c" "$(ratio "$o" "$c")"
+	row "  valid responses/s" rps r
+	row "  loss %" loss_pct
+	col "  invalid / unmatched" "$(pair our)" "$(pair ch)" "$(pair rf)" \
+	    "$(pair rft)" "" ""
+	row "  latency p50 us" p50_us r
+	row "  latency p99 us" p99_us r
+	row "  server CPU us/response" cpu r
 	for r in $OUR_ROLES; do
-		col "    $r" "$(med our "$pt" "cpu_$r")" "" ""
+		col "    $r" "$(med our "$pt" "cpu_$r")" "" "" "" "" ""
 	done
-	col "  generator CPU %" "$(med our "$pt" gen_cpu_pct)" \
-	    "$(med ch "$pt" gen_cpu_pct)" ""
+	row "  generator CPU %" gen_cpu_pct
 done
 say "memory after the last round, kB"
-col "  resident (VmRSS)" "${OUR_RSS:--}" "${CH_RSS:--}" \
-    "$(ratio "${OUR_RSS:-}" "${CH_RSS:-}")"
-col "  private (RssAnon)" "${OUR_ANON:--}" "${CH_ANON:--}" \
-    "$(ratio "${OUR_ANON:-}" "${CH_ANON:-}")"
+col "  resident (VmRSS)" "${OUR_RSS:--}" "${CH_RSS:--}" "${RSS_rf:--}" \
+    "${RSS_rft:--}" "$(ratio "${OUR_RSS:-}" "${CH_RSS:-}")" \
+    "$(ratio "${RSS_rf:-}" "${CH_RSS:-}")"
+col "  private (RssAnon)" "${OUR_ANON:--}" "${CH_ANON:--}" "${ANON_rf:--}" \
+    "${ANON_rft:--}" "$(ratio "${OUR_ANON:-}" "${CH_ANON:-}")" \
+    "$(ratio "${ANON_rf:-}" "${CH_ANON:-}")"
 for r in $OUR_ROLES; do
-	col "    $r (VmRSS / RssAnon)" "$(getv "rss_$r")" "" ""
+	col "    $r (VmRSS / RssAnon)" "$(getv "rss_$r")" "" "" "" "" ""
 done
 say ""
 if [ -n "$OUR" ] && [ -n "$CH" ]; then
@@ -391,6 +447,31 @@ if [ -n "$OUR" ] && [ -n "$CH" ]; then
 	done
 else
 	say "ratios: not available (${OURNOTE}${CHRONYNOTE})"
+fi
+# The floor: what the kernel alone costs per response, against half of
+# chronyd's figure (the CPU target).
+if [ -n "$RF" ] && [ -n "$CH" ]; then
+	for pt in $POINTS; do
+		awk -v pt="$pt" -v c="$(med ch "$pt" cpu)" \
+		    -v f="$(med rf "$pt" cpu)" -v t="$(med rft "$pt" cpu)" \
+		    -v o="$(med our "$pt" cpu)" 'BEGIN {
+			if (c + 0 <= 0 || f == "-")
+				exit
+			printf "floor, %s load: reflect %.3f us/response (%.2f of chronyd), ",
+			    pt, f, f / c
+			printf "reflect+ts %.3f (%.2f)\n", t, t / c
+			if (c / 2 < f)
+				w = "BELOW the floor: out of reach on the socket API"
+			else
+				w = "above the floor: reachable in principle"
+			printf "  half of chronyd, %.3f us, is %s\n", c / 2, w
+			if (o != "-" && o + 0 > 0) {
+				p = 100 * (o - t) / o
+				printf "  ours above reflect+ts: %+.3f us/response (%+.0f%% of ours)\n",
+				    o - t, (p > -0.5 && p < 0.5) ? 0 : p
+			}
+		}'
+	done
 fi
 if [ -n "$OUR" ]; then
 	say "our counters after the last round: $(grep -E '^(rx|tx|tx_errors|server_replies) ' \
