@@ -54,20 +54,15 @@ relay_start() {
 	"$RELAY" -l "$(seal_port 3)" -s "$(seal_port 1)" -o relay.stats \
 	    -L 120 -v "$@" 2> relay.log &
 	echo $! > relay.pid
-	i=0
-	while [ ! -s relay.stats ] && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	[ -s relay.stats ] || { cat relay.log; atf_fail "relay did not start"; }
+	seal_poll 10 test -s relay.stats ||
+	    { cat relay.log; atf_fail "relay did not start"; }
 }
 
 relay_stop() {
 	[ -f relay.pid ] || return 0
 	kill "$(cat relay.pid)" 2>/dev/null
-	i=0
-	while kill -0 "$(cat relay.pid)" 2>/dev/null && [ $i -lt 30 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_poll 10 seal_gone "$(cat relay.pid)" ||
+	    kill -9 "$(cat relay.pid)" 2>/dev/null
 	rm -f relay.pid
 }
 
@@ -103,6 +98,14 @@ rejected() {
 	echo $((n + $(jnum "$1.peers.json" rejected)))
 }
 
+# server_refused N: the server's counters show at least N refused requests
+server_refused() {
+	seal_ctl server -j counters > server.counters.json
+	[ $(( $(jnum server.counters.json ak_badmac) +
+	    $(jnum server.counters.json rx_badmac) +
+	    $(jnum server.counters.json rx_badext) )) -ge "$1" ]
+}
+
 auth_ok() {
 	seal_ctl client -j peers 2>/dev/null | grep -q '"auth": *"ok"'
 }
@@ -117,14 +120,42 @@ watch() {
 	done
 }
 
+# watch_step COMMAND...: note "ever_ok" if auth is ok now; COMMAND's status
+watch_step() {
+	auth_ok && : > ever_ok
+	"$@"
+}
+
+# watch_more SECONDS COMMAND...: go on watching (ever_ok kept) until
+# COMMAND succeeds, at most SECONDS * SEAL_SLACK: on a loaded machine
+# the exchanges a case needs can take longer than its watch
+watch_more() {
+	_wm_s=$1
+	shift
+	seal_poll "$_wm_s" watch_step "$@"
+}
+
 # watch_ok SECONDS: until auth is ok ("ever_ok"), at most that long
+# (times SEAL_SLACK)
 watch_ok() {
 	rm -f ever_ok
-	i=0
-	while [ $i -lt $(($1 * 5)) ]; do
-		auth_ok && { : > ever_ok; return 0; }
-		sleep 0.2; i=$((i + 1))
+	watch_more "$1" test -f ever_ok
+}
+
+# relay_did KEY...: the relay's statistics KEY... add up to more than 0
+relay_did() {
+	_rd_n=0
+	for _rd_k in "$@"; do
+		_rd_n=$((_rd_n + $(stat "$_rd_k")))
 	done
+	[ "$_rd_n" -gt 0 ]
+}
+
+# refused_since BEFORE N: the client has refused at least N datagrams
+# since snapshot BEFORE (snapshot "after" taken to count)
+refused_since() {
+	snapshot after
+	[ $(( $(rejected after) - $(rejected "$1") )) -ge "$2" ]
 }
 
 # settle: stop the relay (its statistics are then final) and give the
@@ -151,8 +182,10 @@ report() {
 # relay sent the client since snapshot BEFORE was refused
 check_counted() {
 	settle
-	snapshot after
 	bad=$(( $(stat s2c_tampered) + $(stat s2c_replayed) ))
+	# the client may still be reading the last ones the relay sent
+	seal_poll 10 refused_since "$1" "$bad"
+	snapshot after
 	got=$(( $(rejected after) - $(rejected "$1") ))
 	report
 	echo "relay sent $bad altered/replayed datagram(s); client refused $got"
@@ -173,6 +206,7 @@ never_ok() {
 	: > before.peers.json
 	seal_start client
 	watch "$secs"
+	watch_more 30 relay_did s2c_tampered s2c_replayed
 	check_counted before
 	[ ! -f ever_ok ] || atf_fail "auth became ok through the relay"
 	[ "$(jnum after.peers.json reach)" -eq 0 ] ||
@@ -251,16 +285,19 @@ truncate_cleanup() {
 
 # --- some responses altered: the genuine ones may prove the server --
 
-# some_bad SECONDS RELAYARGS...: altered ones refused; ok is allowed
+# some_bad SECONDS NEED_OK RELAYARGS...: altered ones refused; ok is
+# allowed (NEED_OK 1: watched for until it comes, for the caller to check)
 some_bad() {
-	secs=$1
-	shift
+	secs=$1 need_ok=$2
+	shift 2
 	ak_setup
 	relay_start "$@"
 	: > before.counters.json
 	: > before.peers.json
 	seal_start client
 	watch "$secs"
+	watch_more 30 relay_did s2c_tampered s2c_replayed
+	[ "$need_ok" = 0 ] || watch_more 30 test -f ever_ok
 	check_counted before
 	[ -f ever_ok ] && echo "auth ok from the genuine responses"
 	return 0
@@ -273,7 +310,7 @@ flip_every_third_head() {
 }
 flip_every_third_body() {
 	ports 6
-	some_bad 4 -m flip -e 3 -b -1
+	some_bad 4 0 -m flip -e 3 -b -1
 }
 flip_every_third_cleanup() {
 	ak_cleanup
@@ -287,7 +324,7 @@ replay_head() {
 }
 replay_body() {
 	ports 7
-	some_bad 4 -m replay
+	some_bad 4 1 -m replay
 	[ -f ever_ok ] || atf_fail "replayed copies kept the genuine" \
 	    "responses from proving the server"
 }
@@ -303,7 +340,7 @@ duplicate_head() {
 }
 duplicate_body() {
 	ports 8
-	some_bad 4 -m replay -D 0
+	some_bad 4 1 -m replay -D 0
 	[ -f ever_ok ] || atf_fail "duplicates kept the genuine responses" \
 	    "from proving the server"
 }
@@ -325,9 +362,11 @@ reorder_body() {
 	: > before.peers.json
 	seal_start client
 	watch 4
+	watch_more 30 relay_did s2c_reordered
 	settle
-	snapshot after
 	late=$(stat s2c_reordered)
+	seal_poll 10 refused_since before "$late"
+	snapshot after
 	got=$(rejected after)
 	report
 	echo "relay delivered $late response(s) late; client refused $got"
@@ -353,8 +392,8 @@ drop_body() {
 	watch_ok 10
 	report
 	[ "$(stat s2c_dropped)" -gt 0 ] || atf_fail "nothing dropped"
-	[ -f ever_ok ] || atf_fail "not ok within 10 s with half the" \
-	    "responses lost"
+	[ -f ever_ok ] || atf_fail "not ok within $((10 * SEAL_SLACK)) s" \
+	    "with half the responses lost"
 }
 drop_cleanup() {
 	ak_cleanup
@@ -372,8 +411,10 @@ requests_body() {
 	relay_start -d c2s -m flip -b -1
 	seal_start client
 	watch 5
+	watch_more 30 relay_did c2s_tampered
 	settle
 	report
+	seal_poll 10 server_refused "$(stat c2s_tampered)"
 	seal_ctl server -j counters > server.counters.json
 	echo "--- server counters"
 	seal_ctl server counters | grep -v ' 0$'
@@ -410,7 +451,10 @@ forged_kod_body() {
 	: > before.peers.json
 	seal_start client
 	watch 4
+	watch_more 30 relay_did s2c_poked
+	watch_more 30 test -f ever_ok
 	settle
+	seal_poll 10 refused_since before 1
 	snapshot after
 	report
 	[ "$(stat s2c_poked)" -eq 1 ] || atf_fail "nothing rewritten: test broken"
@@ -446,6 +490,8 @@ forgery_first_body() {
 	: > before.peers.json
 	seal_start client
 	watch 4
+	watch_more 30 relay_did s2c_tampered
+	watch_more 30 test -f ever_ok
 	check_counted before
 	[ -f ever_ok ] || atf_fail "never ok: each forgery cost the genuine" \
 	    "response"

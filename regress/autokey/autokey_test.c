@@ -709,16 +709,29 @@ ATF_TC_BODY(server_private_value, tc)
 	uint8_t		 buf[NTP_MAXPKT];
 	struct ak_server s1, s2;
 	struct ntp_pkt	 p;
-	uint32_t	 k1, cookie;
+	uint32_t	 k1, k2, p1, cookie;
 	size_t		 len;
 	int		 i;
 
 	ak_server_init(&s1, md5(), 1000, 10);
 	ak_server_init(&s2, md5(), 1000, 10);
-	ATF_CHECK(s1.priv != 0 && s2.priv != 0 && s1.priv != s2.priv);
-	ATF_CHECK(ak_server_cookie(&s1, &c, &sv) != ak_cookie(md5(), &c, &sv,
-	    0));
+	ATF_CHECK(s1.priv != 0 && s2.priv != 0);
+	/*
+	 * Two random 32-bit values are equal once in 2^32 runs: draw s2
+	 * again (at most three times) before calling that a failure, so a
+	 * false failure is 2^-128, and a constant value still fails.
+	 */
+	for (i = 0; i < 3 && s2.priv == s1.priv; i++)
+		ak_server_init(&s2, md5(), 1000, 10);
+	ATF_CHECK(s1.priv != s2.priv);
+	/*
+	 * The cookie is keyed by the private value, not by the reference's
+	 * 0 (comparing it with the zero cookie would fail once in 2^32).
+	 */
+	ATF_CHECK_EQ(ak_server_cookie(&s1, &c, &sv), ak_cookie(md5(), &c, &sv,
+	    s1.priv));
 	k1 = ak_server_cookie(&s1, &c, &sv);
+	p1 = s1.priv;
 	len = mkpkt(buf, NTP_MODE_CLIENT, NULL, 0);
 	len = ak_mac_append(md5(), &c, &sv, 0x20000U, k1, buf, sizeof(buf),
 	    len);
@@ -727,15 +740,38 @@ ATF_TC_BODY(server_private_value, tc)
 	    AK_OK);
 	ATF_CHECK_EQ(cookie, k1);
 	ATF_CHECK_EQ(ak_server_rotate(&s1, 1000 + 1023), 0);
+	ATF_CHECK_EQ(s1.priv, p1);
 	ATF_CHECK_EQ(ak_server_rotate(&s1, 1000 + 1024), 1);
-	ATF_CHECK(ak_server_cookie(&s1, &c, &sv) != k1);
+	ATF_CHECK_EQ(s1.prevpriv, p1);
+	ATF_CHECK(s1.priv != 0);
+	ATF_CHECK_EQ(ak_server_cookie(&s1, &c, &sv), ak_cookie(md5(), &c, &sv,
+	    s1.priv));
+	/*
+	 * A new cookie: the new random value gives the old one once in
+	 * 2^32 or so; then rotate a copy up to three more times, and one
+	 * of those must differ (false failure 2^-128).
+	 */
+	k2 = ak_server_cookie(&s1, &c, &sv);
+	s2 = s1;
+	for (i = 0; i < 3 && k2 == k1; i++) {
+		ATF_REQUIRE_EQ(ak_server_rotate(&s2, 1000 + 1024 * (i + 2)),
+		    1);
+		k2 = ak_server_cookie(&s2, &c, &sv);
+	}
+	ATF_CHECK(k2 != k1);
 	/* the old cookie still works until the next rotation */
 	ATF_CHECK_EQ(ak_server_mac_verify(&s1, &c, &sv, buf, &p, &cookie),
 	    AK_OK);
 	ATF_CHECK_EQ(cookie, k1);
 	ATF_CHECK_EQ(ak_server_rotate(&s1, 1000 + 2048), 1);
+	/*
+	 * ...and not after it, unless one of the two values now kept
+	 * happens to give the same 32-bit cookie (2^-31): then it is
+	 * rightly accepted.
+	 */
 	ATF_CHECK_EQ(ak_server_mac_verify(&s1, &c, &sv, buf, &p, &cookie),
-	    AK_EAUTH);
+	    ak_cookie(md5(), &c, &sv, s1.priv) == k1 ||
+	    ak_cookie(md5(), &c, &sv, s1.prevpriv) == k1 ? AK_OK : AK_EAUTH);
 	for (i = 0; i < 1000; i++)
 		ATF_CHECK(ak_keyid_random() > AK_MAXKEY);
 }
@@ -1127,6 +1163,14 @@ exchange(struct world *w, enum relay relay, uint8_t *saved, size_t *savedlen)
 	size_t		 qlen, rlen, off, pl;
 	enum ak_err	 e;
 
+	/*
+	 * A replayed reply is refused for its key ID, which is not this
+	 * request's: make sure of that (random IDs collide once in 2^32).
+	 */
+	if (relay == R_REPLAY && saved != NULL &&
+	    packet_parse(saved, *savedlen, &rp) == PKT_OK)
+		while (keyid == rp.keyid)
+			keyid = ak_keyid_random();
 	qlen = mkpkt(q, NTP_MODE_CLIENT, NULL, 0);
 	ak_client_request(&w->c, &w->h, q, sizeof(q), &qlen);
 	qlen = ak_mac_append(md5(), &w->ca, &w->sa, keyid,

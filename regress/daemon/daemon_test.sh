@@ -39,6 +39,15 @@ sync_loopback_cleanup() {
 	seal_stop client server
 }
 
+# split_settled NAME: parent, engine, keyd and resolver all run sandboxed
+split_settled() {
+	n=$1
+	set -- $(seal_children "$n")
+	[ -n "$1" ] && [ -n "$2" ] || return 1
+	r=$(seal_resolver "$n")
+	[ -n "$r" ] && seal_sandboxed "$(cat "$n.pid")" "$1" "$2" "$r"
+}
+
 atf_test_case process_split cleanup
 process_split_head() {
 	atf_set descr "three processes: uids, seccomp, no_new_privs, capabilities, chroot, dumpable"
@@ -47,6 +56,9 @@ process_split_body() {
 	seal_need_root
 	seal_conf d "$(seal_port 3)" "local stratum 8"
 	seal_start d
+	# the engine answers before its siblings may have finished their
+	# set-up: wait for all four processes to be sandboxed, then look
+	seal_poll 10 split_settled d
 	set -- $(seal_children d)
 	engine=$1 keyd=$2
 	parent=$(cat d.pid)
@@ -76,12 +88,7 @@ process_split_body() {
 	atf_check -o match:'Max core file size +0 +0' cat /proc/$keyd/limits
 	# the resolver (ntpd -R): the engine's user, sandboxed, no
 	# capabilities, but not chrooted (it reads /etc/resolv.conf)
-	resolver=
-	for c in $(pgrep -P "$parent"); do
-		case "$(tr '\0' ' ' < /proc/$c/cmdline)" in
-		*resolver*) resolver=$c ;;
-		esac
-	done
+	resolver=$(seal_resolver d)
 	[ -n "$resolver" ] || atf_fail "resolver not found"
 	grep -E '^(Uid|Seccomp|NoNewPrivs|CapEff):' /proc/$resolver/status | sed "s/^/$resolver /"
 	atf_check -o match:"^Uid:[[:space:]]+$euid[[:space:]]+$euid[[:space:]]+$euid" grep '^Uid:' /proc/$resolver/status
@@ -102,16 +109,25 @@ kill_child() {
 	seal_need_root
 	seal_conf d "$(seal_port 4)" "local stratum 8"
 	seal_start d
+	seal_poll 10 seal_have_children d || atf_fail "children not found"
 	set -- $(seal_children d)
 	engine=$1 keyd=$2
 	parent=$(cat d.pid)
 	if [ "$which" = engine ]; then victim=$engine; else victim=$keyd; fi
+	# Timed by the clock from the kill to the parent's exit, polled
+	# closely: a count of "sleep 0.1" rounds is neither the time that
+	# passed nor the moment of the exit.
+	t0=$(date +%s%N)
 	kill -9 "$victim"
-	i=0
-	while kill -0 "$parent" 2>/dev/null && [ $i -lt 20 ]; do
-		sleep 0.1; i=$((i + 1))
+	while seal_alive "$parent" &&
+	    [ $(( $(date +%s%N) - t0 )) -lt 30000000000 ]; do
+		sleep 0.02
 	done
-	kill -0 "$parent" 2>/dev/null && atf_fail "parent still running 2 s after $which died"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	seal_alive "$parent" && atf_fail "parent still running 30 s after $which died"
+	echo "the parent exited within $ms ms of the kill"
+	[ "$ms" -le 2000 ] ||
+	    atf_fail "the parent took $ms ms to exit after $which died (bound: 2 s)"
 	wait "$parent" 2>/dev/null
 	cat d.log
 	grep -q "$which (pid $victim) killed by signal 9" d.log ||
@@ -141,7 +157,9 @@ exit_status_body() {
 	"$SEAL_BUILD/ntpd" -d -x -f d.conf > d.log 2>&1 &
 	parent=$!
 	echo $parent > d.pid
-	sleep 1
+	# up and with its children, however long that takes under load
+	seal_up d
+	seal_poll 10 seal_have_children d || atf_fail "children not found"
 	set -- $(seal_children d)
 	kill -9 "$1"
 	wait $parent
@@ -150,7 +168,8 @@ exit_status_body() {
 	"$SEAL_BUILD/ntpd" -d -x -f d.conf > d2.log 2>&1 &
 	parent=$!
 	echo $parent > d.pid
-	sleep 1
+	seal_up d
+	seal_poll 10 seal_have_children d || atf_fail "children not found"
 	set -- $(seal_children d)
 	kill -TERM $parent
 	wait $parent

@@ -81,15 +81,7 @@ ns_seal_start() {
 	ip netns exec "$(cat netns.name)" "$SEAL_BUILD/ntpd" -d -x \
 	    -f "$name.conf" > "$name.log" 2>&1 &
 	echo $! > "$name.pid"
-	i=0
-	while ! "$SEAL_BUILD/ntpctl" -s "$(pwd)/$name.sock" status \
-	    >/dev/null 2>&1 && [ $i -lt 100 ]; do
-		if ! kill -0 "$(cat "$name.pid")" 2>/dev/null; then
-			cat "$name.log" >&2
-			atf_fail "ntpd $name exited during start-up"
-		fi
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_up "$name"
 }
 
 # --- peers ----------------------------------------------------------------
@@ -113,20 +105,29 @@ chrony_start() {
 	    { cat "$name.log"; atf_fail "chronyd $name exited at start"; }
 }
 
-# wait_server PORT STRATUM SECONDS [prefix...]: until a server answers
-# with that stratum and leap 0
+# serves PORT STRATUM [prefix...]: a server answers with that stratum
+# and leap 0.  With SERVES_FRESH=1 each try comes from another loopback
+# address (127.0.0.2-254): ntpsec rate-limits a client that asks every
+# fraction of a second (a KoD, then silence), and a client it has
+# limited would never see it synchronise, however long it waited.
+serves() {
+	port=$1 st=$2
+	shift 2
+	from=
+	if [ "${SERVES_FRESH:-0}" = 1 ]; then
+		_sv_n=$(( ${_sv_n:-0} % 253 + 2 ))
+		from="-b 127.0.0.$_sv_n"
+	fi
+	"$@" "$PROBE" -p "$port" $from -w 200 v4 2>/dev/null |
+	    grep -q "^reply .* leap=0 .* stratum=$st "
+}
+
+# wait_server PORT STRATUM SECONDS [prefix...]: until it serves (the
+# bound is SECONDS * SEAL_SLACK of wall-clock time)
 wait_server() {
-	port=$1 st=$2 secs=$3
+	_ws_p=$1 _ws_st=$2 _ws_s=$3
 	shift 3
-	i=0
-	while [ $i -lt $((secs * 4)) ]; do
-		if "$@" "$PROBE" -p "$port" -w 200 v4 2>/dev/null |
-		    grep -q "^reply .* leap=0 .* stratum=$st "; then
-			return 0
-		fi
-		sleep 0.25; i=$((i + 1))
-	done
-	return 1
+	seal_poll "$_ws_s" serves "$_ws_p" "$_ws_st" "$@"
 }
 
 kill_pidfile() {
@@ -245,8 +246,10 @@ ntpsec_server_body() {
 	    > ntpsec.log 2>&1 &
 	echo $! > ntpsec.pid
 	# ntpsec answers stratum 16/leap 3 until it has selected chronyd
+	SERVES_FRESH=1
 	wait_server 123 9 30 nsx ||
 	    { cat ntpsec.log up.log; atf_fail "ntpsec never synchronised to chronyd"; }
+	SERVES_FRESH=0
 	seal_conf client "$(seal_port 3)" \
 	    "server 127.0.0.1 iburst minpoll 4 maxpoll 4"
 	ns_seal_start client
@@ -258,6 +261,12 @@ ntpsec_server_cleanup() {
 	seal_stop client
 	kill_pidfile ntpsec.pid ntpsec.ntpsecpid up.pid up.chronypid
 	netns_cleanup
+}
+
+# chrony_selected CMDPORT: chronyd has selected (or combines) our server
+chrony_selected() {
+	chronyc -h 127.0.0.1 -p "$1" -n -c sources > sources.csv 2>&1
+	grep -Eq '^\^,[*+],127\.0\.0\.1,8,' sources.csv
 }
 
 atf_test_case chrony_client cleanup
@@ -283,15 +292,8 @@ chrony_client_body() {
 	chrony_start cl -
 	# chronyc -c sources: mode,state,address,stratum,poll,reach,...;
 	# state '*' = selected as the system peer, '+' = combined
-	i=0 ok=
-	while [ $i -lt 80 ]; do
-		chronyc -h 127.0.0.1 -p "$cmdport" -n -c sources > sources.csv 2>&1
-		if grep -Eq '^\^,[*+],127\.0\.0\.1,8,' sources.csv; then
-			ok=1
-			break
-		fi
-		sleep 0.25; i=$((i + 1))
-	done
+	ok=
+	seal_poll 20 chrony_selected "$cmdport" && ok=1
 	cat sources.csv
 	chronyc -h 127.0.0.1 -p "$cmdport" -n tracking | tee tracking.txt
 	[ -n "$ok" ] || { cat cl.log; atf_fail "chronyd did not select our server"; }

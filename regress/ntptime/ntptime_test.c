@@ -245,12 +245,20 @@ ATF_TC_BODY(fmt, tc)
 ATF_TC_WITHOUT_HEAD(now);
 ATF_TC_BODY(now, tc)
 {
-	struct timespec	 t;
-	time_t		 before;
+	struct timespec	 before, t, after;
 
-	before = time(NULL);
+	/*
+	 * Bracketed by the same clock ntp_now() reads.  Not time(NULL): it
+	 * reads the coarse clock, which can still show the previous second
+	 * for a few milliseconds after CLOCK_REALTIME has moved on.
+	 */
+	ATF_REQUIRE(clock_gettime(CLOCK_REALTIME, &before) == 0);
 	ntp_now(&t);
-	ATF_CHECK(t.tv_sec >= before && t.tv_sec <= time(NULL));
+	ATF_REQUIRE(clock_gettime(CLOCK_REALTIME, &after) == 0);
+	ATF_CHECK(t.tv_sec > before.tv_sec || (t.tv_sec == before.tv_sec &&
+	    t.tv_nsec >= before.tv_nsec));
+	ATF_CHECK(t.tv_sec < after.tv_sec || (t.tv_sec == after.tv_sec &&
+	    t.tv_nsec <= after.tv_nsec));
 	ATF_CHECK(t.tv_nsec >= 0 && t.tv_nsec < 1000000000L);
 }
 

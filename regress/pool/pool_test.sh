@@ -25,11 +25,7 @@ pool_localhost_body() {
 	atf_check -o match:'"name": "localhost", "address": "127\.0\.0\.1:' cat peers.json
 	# A pool of one address is short of its four: the engine asks the
 	# resolver again (after 5 s) and gets an answer through its sandbox.
-	i=0
-	while ! grep -q 'localhost resolved again: 1 address(es), 0 taken' client.log &&
-	    [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_poll 10 grep -q 'localhost resolved again: 1 address(es), 0 taken' client.log
 	cat client.log
 	grep -q 'localhost resolved again' client.log || atf_fail "no answer from the resolver"
 	kill -0 "$(cat client.pid)" || atf_fail "client died"
@@ -51,11 +47,7 @@ unresolvable_body() {
 	    atf_skip "user _ntp cannot read $d/aliases"
 	seal_conf d "$(seal_port 3)" "server sealnoserver iburst" "pool sealnopool iburst"
 	HOSTALIASES="$d/aliases" seal_start d -v
-	i=0
-	while ! grep -q 'cannot resolve sealnoserver (line 4): .*; retrying in 10 s' d.log &&
-	    [ $i -lt 150 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_poll 15 grep -q 'cannot resolve sealnoserver (line 4): .*; retrying in 10 s' d.log
 	cat d.log
 	grep -q 'd.conf:4: cannot resolve sealnoserver: .*; will retry' d.log ||
 	    atf_fail "no start-up line for the server"
@@ -73,6 +65,11 @@ unresolvable_cleanup() {
 	[ -f aliasdir ] && rm -rf "$(cat aliasdir)"
 }
 
+# dns_ready: the DNS responder said it is ready, or it is gone
+dns_ready() {
+	grep -q ready dns.log || ! kill -0 "$(cat dns.pid)" 2>/dev/null
+}
+
 atf_test_case dns_appears cleanup
 dns_appears_head() { atf_set descr "a pool name that starts resolving gets its associations (DNS on loopback)"; }
 dns_appears_body() {
@@ -84,11 +81,7 @@ dns_appears_body() {
 	python3 "$(atf_get_srcdir)/data/fakedns.py" 127.0.0.2 "$(pwd)/enable" \
 	    pool.sealntp.test > dns.log 2>&1 &
 	echo $! > dns.pid
-	i=0
-	while ! grep -q ready dns.log && [ $i -lt 50 ]; do
-		kill -0 "$(cat dns.pid)" 2>/dev/null || break
-		sleep 0.1; i=$((i + 1))
-	done
+	seal_poll 10 dns_ready
 	grep -q ready dns.log || { cat dns.log; atf_skip "cannot run a DNS responder on 127.0.0.2:53"; }
 	seal_conf server "$(seal_port 4)" "local stratum 8"
 	seal_conf client "$(seal_port 5)" \
@@ -116,6 +109,12 @@ dns_appears_cleanup() {
 	true
 }
 
+# resolver_ready NAME: its resolver runs, sandboxed
+resolver_ready() {
+	r=$(seal_resolver "$1")
+	[ -n "$r" ] && seal_sandboxed "$r"
+}
+
 atf_test_case kill_resolver cleanup
 kill_resolver_head() { atf_set descr "resolver killed: the daemon stops, says which and how"; }
 kill_resolver_body() {
@@ -123,19 +122,22 @@ kill_resolver_body() {
 	seal_conf d "$(seal_port 6)" "local stratum 8"
 	seal_start d
 	parent=$(cat d.pid)
-	resolver=
-	for c in $(pgrep -P "$parent"); do
-		case "$(tr '\0' ' ' < /proc/$c/cmdline)" in
-		*resolver*) resolver=$c ;;
-		esac
-	done
+	# it may still be setting up when the engine answers
+	seal_poll 10 resolver_ready d
+	resolver=$(seal_resolver d)
 	[ -n "$resolver" ] || atf_fail "resolver not found"
+	# timed by the clock from the kill to the exit, polled closely
+	t0=$(date +%s%N)
 	kill -9 "$resolver"
-	i=0
-	while kill -0 "$parent" 2>/dev/null && [ $i -lt 30 ]; do
-		sleep 0.1; i=$((i + 1))
+	while seal_alive "$parent" &&
+	    [ $(( $(date +%s%N) - t0 )) -lt 30000000000 ]; do
+		sleep 0.02
 	done
-	kill -0 "$parent" 2>/dev/null && atf_fail "parent still running 3 s after the resolver died"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	seal_alive "$parent" && atf_fail "parent still running 30 s after the resolver died"
+	echo "the parent exited within $ms ms of the kill"
+	[ "$ms" -le 3000 ] ||
+	    atf_fail "the parent took $ms ms to exit after the resolver died (bound: 3 s)"
 	cat d.log
 	grep -q "resolver (pid $resolver) killed by signal 9" d.log ||
 	    atf_fail "no log line naming the dead resolver"
