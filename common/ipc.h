@@ -301,6 +301,7 @@ struct ctl_counters {
 	uint64_t	ak_keyd_failed;	/* of which keyd refused */
 	uint64_t	ak_dropped;	/* pending table full: oldest dropped */
 	uint64_t	ak_declined;	/* ASSOC from outside our group */
+	uint64_t	mode6_answered;	/* ntpq requests answered (ctl6.c) */
 };
 
 /* IMSG_CTL_CERT: one certificate of the host's list (spec 8.4, 10.2) */

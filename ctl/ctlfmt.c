@@ -374,7 +374,7 @@ static const struct {
 	CNT(rx_unexpected), CNT(rx_bogus), CNT(server_replies),
 	CNT(ctl_requests), CNT(ak_requests), CNT(ak_responses),
 	CNT(ak_badmac), CNT(ak_naks), CNT(ak_keyd_jobs), CNT(ak_keyd_failed),
-	CNT(ak_dropped), CNT(ak_declined),
+	CNT(ak_dropped), CNT(ak_declined), CNT(mode6_answered),
 };
 
 static void

@@ -6,9 +6,10 @@
 #define SEAL_AKGLUE_INT_H
 
 /*
- * Shared by the two halves of Autokey in the engine, and by nothing
- * else: akglue.c (host state, signed values, certificate list, group
- * keys, server) and akclient.c (the associations).  See akglue.h.
+ * Shared by the two halves of Autokey in the engine: akglue.c (host
+ * state, signed values, certificate list, group keys, server) and
+ * akclient.c (the associations); ctl6.c reads the host state for ntpq.
+ * See akglue.h.
  */
 
 #include <stddef.h>

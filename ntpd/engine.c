@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "akglue.h"
+#include "ctl6.h"
 #include "engine.h"
 #include "keyd_client.h"
 #include "log.h"
@@ -380,8 +381,9 @@ engine_packet(struct ntp_sock *ns, const uint8_t *buf, size_t n,
 		eng->cnt.rx_badmode++;
 		return;
 	case PKT_MODE6:
-		/* The mode 6 responder comes with ntpq support. */
+		/* ntpq on loopback: read-only answers (ctl6.c) */
 		eng->cnt.rx_mode6++;
+		ctl6_recv(ns, buf, n, from, fromlen);
 		return;
 	case PKT_MODE7:
 		eng->cnt.rx_mode7++;
