@@ -4,7 +4,8 @@
 pkgs="build-essential pkg-config libssl-dev libsodium-dev libbsd-dev
 libseccomp-dev kyua atf-sh libatf-dev clang libclang-rt-14-dev cppcheck
 iproute2 util-linux procps openssl python3"
-# Third-party NTP peers for regress/interop (chrony; ntpsec's ntpdig; its
+# Third-party NTP peers for regress/interop and mode6 (chrony; ntpsec's
+# ntpdig and the python module its ntpq needs; its
 # ntpd, which conflicts with chrony, is unpacked by setup.sh into a
 # cache folder).  Not fatal: without them those tests skip and say why.
 # No service may start on install (it would discipline this machine's
@@ -12,7 +13,7 @@ iproute2 util-linux procps openssl python3"
 peers() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	pm=
-	for p in chrony ntpsec-ntpdig; do
+	for p in chrony ntpsec-ntpdig python3-ntp; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'install ok installed' || pm="$pm $p"
 	done
