@@ -36,6 +36,8 @@
 #include "secmem.h"
 #include "vault.h"
 
+#include "unreadable.h"
+
 #define PW	"serverpw"
 #define NTP_UNIX 2208988800UL
 
@@ -205,35 +207,6 @@ no_private(const struct keyd_ctx *c)
 	ATF_REQUIRE_MSG(c->signkey == NULL || !has_private(c->signkey),
 	    "a private sign key");
 	ATF_REQUIRE(c->iff.b == NULL && c->gq.u == NULL && c->mv.gbar == NULL);
-}
-
-/* 1 when reading the byte at p kills a child by SIGSEGV or SIGBUS. */
-static int
-unreadable(const void *p)
-{
-	struct rlimit	 rl = { 0, 0 };
-	pid_t		 pid;
-	int		 st;
-
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) == -1)
-		atf_tc_fail("fork");
-	if (pid == 0) {
-		/* No core file; and the sanitizers' handler must not catch. */
-		setrlimit(RLIMIT_CORE, &rl);
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		(void)*(const volatile unsigned char *)p;
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		atf_tc_fail("waitpid");
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	ATF_REQUIRE_MSG(WIFSIGNALED(st), "child neither read nor died by a "
-	    "signal (status 0x%x)", st);
-	return WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS;
 }
 
 /* The vault's region and each of its slots cannot be read now. */

@@ -29,34 +29,7 @@
 #include "secmem.h"
 #include "vault.h"
 
-/* 1 when reading the byte at p kills a child by SIGSEGV or SIGBUS. */
-static int
-unreadable(const void *p)
-{
-	struct rlimit	 rl = { 0, 0 };
-	pid_t		 pid;
-	int		 st;
-
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) == -1)
-		atf_tc_fail("fork");
-	if (pid == 0) {
-		/* No core file; and the sanitizers' handler must not catch. */
-		setrlimit(RLIMIT_CORE, &rl);
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		(void)*(const volatile unsigned char *)p;
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		atf_tc_fail("waitpid");
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	ATF_REQUIRE_MSG(WIFSIGNALED(st), "child neither read nor died by a "
-	    "signal (status 0x%x)", st);
-	return WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS;
-}
+#include "unreadable.h"
 
 /* Every slot of v, and its first byte, cannot be read. */
 static void
