@@ -17,6 +17,8 @@
 
 #include "mode6.h"
 
+#include "../autokey/akvec.h"
+
 /* ---- helpers ------------------------------------------------------ */
 
 static size_t
@@ -44,12 +46,6 @@ mkreq(uint8_t *b, size_t cap, uint8_t b0, uint8_t b1, uint16_t seq,
 }
 
 #define V2	(2 << 3 | 6)
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* ---- parsing -------------------------------------------------------- */
 
@@ -183,19 +179,19 @@ ATF_TC_BODY(fragments, tc)
 			ATF_CHECK_EQ(out[0], V2);
 			ATF_CHECK_EQ(out[1], MODE6_R | 2 |
 			    (i + 1 < nfr ? MODE6_M : 0));
-			ATF_CHECK_EQ(get16(out + 2), 0xbeef);
-			ATF_CHECK_EQ(get16(out + 4), 0xf61e);
-			ATF_CHECK_EQ(get16(out + 6), 30308);
-			ATF_CHECK_EQ(get16(out + 8), off);
-			ATF_CHECK_EQ(get16(out + 10), i + 1 < nfr ? 468 :
+			ATF_CHECK_EQ(ntp_get16(out + 2), 0xbeef);
+			ATF_CHECK_EQ(ntp_get16(out + 4), 0xf61e);
+			ATF_CHECK_EQ(ntp_get16(out + 6), 30308);
+			ATF_CHECK_EQ(ntp_get16(out + 8), off);
+			ATF_CHECK_EQ(ntp_get16(out + 10), i + 1 < nfr ? 468 :
 			    lens[k] - off);
 			ATF_CHECK(memcmp(out + 12, data + off,
-			    get16(out + 10)) == 0);
-			ATF_CHECK_EQ(got, (12 + get16(out + 10) + 3) & ~3U);
+			    ntp_get16(out + 10)) == 0);
+			ATF_CHECK_EQ(got, (12 + ntp_get16(out + 10) + 3) & ~3U);
 			/* padding is zero */
-			for (n = 12 + get16(out + 10); n < got; n++)
+			for (n = 12 + ntp_get16(out + 10); n < got; n++)
 				ATF_CHECK_EQ(out[n], 0);
-			off += get16(out + 10);
+			off += ntp_get16(out + 10);
 		}
 		ATF_CHECK_EQ(off, lens[k]);
 		ATF_CHECK_EQ(mode6_response(&req, 0, 0, data, lens[k], nfr,
@@ -225,11 +221,11 @@ ATF_TC_BODY(errors, tc)
 	    sizeof(out)), 12);
 	ATF_CHECK_EQ(out[0], 3 << 3 | 6);
 	ATF_CHECK_EQ(out[1], MODE6_R | MODE6_E | MODE6_OP_WRITEVAR);
-	ATF_CHECK_EQ(get16(out + 2), 9);
-	ATF_CHECK_EQ(get16(out + 4), 7 << 8);
-	ATF_CHECK_EQ(get16(out + 6), 5);
-	ATF_CHECK_EQ(get16(out + 8), 0);
-	ATF_CHECK_EQ(get16(out + 10), 0);
+	ATF_CHECK_EQ(ntp_get16(out + 2), 9);
+	ATF_CHECK_EQ(ntp_get16(out + 4), 7 << 8);
+	ATF_CHECK_EQ(ntp_get16(out + 6), 5);
+	ATF_CHECK_EQ(ntp_get16(out + 8), 0);
+	ATF_CHECK_EQ(ntp_get16(out + 10), 0);
 }
 
 /* ---- variable lists ------------------------------------------------- */
@@ -367,91 +363,6 @@ ATF_TC_BODY(vars_overflow, tc)
 
 /* ---- the captures ------------------------------------------------- */
 
-static const char *
-vectors_dir(const atf_tc_t *tc)
-{
-	const char *v;
-
-	if (!atf_tc_has_config_var(tc, "vectors") ||
-	    *(v = atf_tc_get_config_var(tc, "vectors")) == '\0')
-		atf_tc_skip("vectors not available (config variable "
-		    "'vectors' unset or empty)");
-	return v;
-}
-
-#define MAXCAP	32
-
-struct cap {
-	const uint8_t	*data;
-	size_t		 len;
-};
-
-static uint32_t
-le32(const uint8_t *p, int swap)
-{
-	return swap ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3] :
-	    (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | p[0];
-}
-
-/* UDP payloads to or from port 123 of a classic pcap (IPv4). */
-static size_t
-pcap_udp(const uint8_t *f, size_t flen, struct cap *caps)
-{
-	uint32_t magic, link, caplen;
-	size_t off, n = 0, l2, ihl, ulen;
-	const uint8_t *ip, *udp;
-	int swap;
-
-	ATF_REQUIRE(flen >= 24);
-	magic = le32(f, 0);
-	ATF_REQUIRE(magic == 0xa1b2c3d4U || magic == 0xd4c3b2a1U ||
-	    magic == 0xa1b23c4dU || magic == 0x4d3cb2a1U);
-	swap = magic == 0xd4c3b2a1U || magic == 0x4d3cb2a1U;
-	link = le32(f + 20, swap);
-	l2 = link == 1 ? 14 : link == 113 ? 16 : 0;
-	for (off = 24; off + 16 <= flen; off += caplen) {
-		caplen = le32(f + off + 8, swap);
-		off += 16;
-		ATF_REQUIRE(caplen <= flen - off);
-		if (caplen < l2 + 28)
-			continue;
-		ip = f + off + l2;
-		ihl = (size_t)(ip[0] & 0x0f) * 4;
-		if ((ip[0] >> 4) != 4 || ip[9] != 17 || caplen < l2 + ihl + 8)
-			continue;
-		udp = ip + ihl;
-		ulen = get16(udp + 4);
-		if (ulen < 8 || ulen > caplen - l2 - ihl)
-			continue;
-		if (get16(udp) != 123 && get16(udp + 2) != 123)
-			continue;
-		ATF_REQUIRE(n < MAXCAP);
-		caps[n].data = udp + 8;
-		caps[n].len = ulen - 8;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp;
-	uint8_t *b;
-	long n;
-
-	ATF_REQUIRE_MSG((fp = fopen(path, "rb")) != NULL, "%s", path);
-	ATF_REQUIRE(fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0);
-	rewind(fp);
-	ATF_REQUIRE((b = malloc((size_t)n)) != NULL);
-	ATF_REQUIRE(fread(b, 1, (size_t)n, fp) == (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return b;
-}
-
 /*
  * Split a variable list as the reference sent it back into items
  * (separators ", " and ",\r\n" outside quotes) and build it again.
@@ -509,17 +420,16 @@ static void
 check_capture(const atf_tc_t *tc, const char *name, int *nreq)
 {
 	char path[1024], text[4096], built[4096];
-	uint8_t *f, out[MODE6_MAXPKT];
-	struct cap caps[MAXCAP];
+	uint8_t out[MODE6_MAXPKT];
+	static struct akv_cap caps[AKV_MAXCAP];
 	struct mode6_msg req, r;
 	struct mode6_vars v;
-	size_t flen, n, i, k, tlen, blen, first, nfr, got;
+	size_t n, i, k, tlen, blen, first, nfr, got;
 	int exact;
 
 	snprintf(path, sizeof(path), "%s/autokey/mode6/%s.pcap",
-	    vectors_dir(tc), name);
-	f = slurp(path, &flen);
-	n = pcap_udp(f, flen, caps);
+	    akv_dir(tc), name);
+	n = akv_pcap_file(path, caps, AKV_MAXCAP, 0);
 	ATF_REQUIRE_MSG(n >= 2, "%s: %zu packets", name, n);
 	for (i = 0; i < n; ) {
 		ATF_REQUIRE_EQ_MSG(mode6_parse_request(caps[i].data,
@@ -577,7 +487,6 @@ check_capture(const atf_tc_t *tc, const char *name, int *nreq)
 			}
 		}
 	}
-	free(f);
 }
 
 ATF_TC(captures);
